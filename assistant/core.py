@@ -1,0 +1,157 @@
+"""`Assistant`: the public entry point tying the corpus side to answering."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.extractive import ArticleView, compose
+from assistant.records import Answer
+from assistant.settings import Settings
+from index.chroma_store import ChromaStore
+from index.embedder import SentenceTransformerEmbedder
+from index.errors import InputError, LoadError, StoreError
+from index.indexer import Indexer
+from index.keyword import KeywordIndex
+from index.loader import parse_bytes, plain_article
+from index.records import ArticleInfo, IndexReport
+from index.retrieval import HybridRetriever
+
+if TYPE_CHECKING:
+    from langchain_core.retrievers import BaseRetriever
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Assistant:
+    """Index news articles and answer questions about them with exact citations."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: SentenceTransformerEmbedder | None = None,
+    ):
+        self.settings = settings or Settings()
+        s = self.settings
+        self.store = ChromaStore(
+            s.store_path,
+            collection=s.collection,
+            host=s.chroma_host,
+            port=s.chroma_port,
+            ssl=s.chroma_ssl,
+            token=s.chroma_token,
+            refresh_seconds=s.store_refresh_seconds,
+        )
+        self.embedder = embedder or SentenceTransformerEmbedder(s.embedding_model)
+        self.keyword = KeywordIndex()
+        self.retriever = HybridRetriever(self.store, self.embedder, self.keyword, s.candidates)
+        self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)
+        self._texts: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    # -- the corpus ----------------------------------------------------------------------------
+
+    def index(
+        self, paths: Iterable[str | Path], progress: Callable[[str], None] | None = None
+    ) -> IndexReport:
+        """Index files and folders; unchanged files are skipped, changed ones replaced."""
+        with self._lock:
+            self.store.sweep()
+            return self._indexer.index_paths(list(paths), progress)
+
+    def add_document(
+        self,
+        text: str | bytes,
+        source: str,
+        title: str | None = None,
+        published: str | None = None,
+    ) -> IndexReport:
+        """Index one document held in memory (text, or the bytes of a supported file)."""
+        if not source or not source.strip():
+            raise InputError("a document needs a source name")
+        try:
+            if isinstance(text, bytes):
+                articles = parse_bytes(text, source, Path(source).suffix.lower() or ".txt")
+            else:
+                articles = [plain_article(text, source, title)]
+        except LoadError as exc:
+            raise InputError(f"cannot index {source}: {exc}") from exc
+        if published:
+            articles = [a.__class__(a.source, a.title, a.text, published, a.url) for a in articles]
+        with self._lock:
+            return self._indexer.index_articles(articles)
+
+    def remove(self, source: str) -> bool:
+        with self._lock:
+            return self.store.remove_article(source)
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.store.articles()
+
+    def article(self, source: str) -> ArticleView:
+        """Title, date and exact text of an indexed article."""
+        info = {a.source: a for a in self.store.articles()}.get(source)
+        if info is None:
+            raise InputError(f"no indexed article {source!r}")
+        key = (source, info.sha256)
+        text = self._texts.get(key)
+        if text is None:
+            text = self.store.article_text(source)
+            if text is None:
+                raise StoreError(f"article {source!r} has no text in the store")
+            self._texts[key] = text
+        return ArticleView(info.title, info.published, text)
+
+    # -- questions -----------------------------------------------------------------------------
+
+    def check_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise InputError("the question must be text")
+        cleaned = _CONTROL.sub(" ", question).strip()
+        if not cleaned:
+            raise InputError("the question is empty")
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            raise InputError(f"the question is {len(cleaned)} characters long; the limit is {limit}")
+        return cleaned
+
+    def ask(self, question: str) -> Answer:
+        """Answer from the indexed articles, citing exact spans, or say they do not say."""
+        question = self.check_question(question)
+        started = time.perf_counter()
+        vector = self.embedder.embed_cached([question])[0]
+        retrieved = self.retriever.retrieve(question, self.settings.top_k, vector)
+        scored = self.retriever.score_sentences(question, vector, retrieved)
+        retrieved_at = time.perf_counter()
+        composed = compose(
+            scored, self.article, self.settings.min_confidence, self.settings.answer_sentences
+        )
+        answered_at = time.perf_counter()
+        timings = {
+            "retrieve": (retrieved_at - started) * 1000,
+            "answer": (answered_at - retrieved_at) * 1000,
+            "conflicts": 0.0,
+            "total": (answered_at - started) * 1000,
+        }
+        return Answer(
+            question=question,
+            answer=composed.text,
+            answerable=composed.answerable,
+            citations=composed.citations,
+            nearest=composed.nearest,
+            timings_ms=timings,
+        )
+
+    def as_retriever(self, k: int | None = None) -> BaseRetriever:
+        """The hybrid index as a LangChain retriever (Documents carry source, title, start, end)."""
+        from assistant.langchain_retriever import NewsRetriever
+
+        return NewsRetriever(assistant=self, k=k or self.settings.top_k)
+
+
+

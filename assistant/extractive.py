@@ -1,0 +1,105 @@
+"""The default answerer: extractive and deterministic.
+
+It states the best-scoring sentences of the retrieved passages, each with an exact citation,
+prefers statements that several articles make, and refuses when the evidence is weak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.attribution import attributed
+from assistant.records import Citation
+from index.records import Span
+from index.retrieval import ScoredSentence
+
+NOT_ANSWERED = "The articles do not say. The closest passages are listed below."
+_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
+_CORROBORATES = 0.75  # ... and above which a sentence in another article backs a statement
+_MARGIN = 0.12  # how far below the best a further sentence may score
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    title: str
+    published: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    answerable: bool
+    citations: tuple[Citation, ...]
+    nearest: tuple[Citation, ...]
+    evidence: tuple[ScoredSentence, ...]  # what the answer rests on (conflicts look here)
+
+
+def confidence(s: ScoredSentence) -> float:
+    """How sure we are that a sentence answers the question (0..1, roughly)."""
+    return 0.5 * s.dense + 0.3 * s.coverage + 0.2 * s.context_coverage
+
+
+def compose(
+    scored: list[ScoredSentence],
+    article: Callable[[str], ArticleView],
+    min_confidence: float,
+    max_sentences: int,
+) -> Composed:
+    if not scored or confidence(scored[0]) < min_confidence:
+        nearest = tuple(
+            _citation(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:3], 1)
+        )
+        return Composed(NOT_ANSWERED, False, (), nearest, tuple(scored[:3]))
+
+    best = scored[0]
+    chosen = [best]
+    for s in scored[1:]:
+        if len(chosen) >= max_sentences or s.score < best.score - _MARGIN:
+            break
+        if confidence(s) >= min_confidence and _max_sim(s, chosen) < _DUPLICATE:
+            chosen.append(s)
+
+    citations: dict[tuple[str, int], Citation] = {}
+    statements = []
+    for s in chosen:
+        backing = [s] + [
+            o
+            for o in scored
+            if o.source != s.source
+            and float(o.vector @ s.vector) >= _CORROBORATES
+            and confidence(o) >= min_confidence * 0.9
+        ][:1]
+        markers = []
+        for b in backing:
+            key = (b.source, b.span.start)
+            if key not in citations:
+                citations[key] = _citation(len(citations) + 1, b.source, b.span, article(b.source))
+            markers.append(f"[{citations[key].id}]")
+        view = article(s.source)
+        line_start = view.text.rfind("\n", 0, s.span.start) + 1
+        line_end = view.text.find("\n", s.span.end)
+        paragraph = view.text[line_start : line_end if line_end >= 0 else len(view.text)]
+        stated = attributed(s.text, paragraph, s.span.start - line_start, view.title)
+        statements.append(f"{stated} {''.join(markers)}")
+    evidence = tuple(chosen) + tuple(s for s in scored if s not in chosen)[:5]
+    return Composed(" ".join(statements), True, tuple(citations.values()), (), evidence)
+
+
+def _max_sim(s: ScoredSentence, chosen: list[ScoredSentence]) -> float:
+    return max(float(np.dot(s.vector, c.vector)) for c in chosen)
+
+
+def _citation(n: int, source: str, span: Span, view: ArticleView) -> Citation:
+    return Citation(
+        id=n,
+        source=source,
+        title=view.title,
+        start=span.start,
+        end=span.end,
+        quote=view.text[span.start : span.end],
+        published=view.published,
+    )

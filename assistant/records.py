@@ -1,0 +1,87 @@
+"""What the assistant hands back: answers, citations and conflicts, as frozen records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An exact pointer: `article_text[start:end] == quote`."""
+
+    id: int
+    source: str
+    title: str
+    start: int
+    end: int
+    quote: str
+    published: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "published": self.published,
+        }
+
+
+@dataclass(frozen=True)
+class ConflictSide:
+    source: str
+    start: int
+    end: int
+    quote: str
+    title: str = ""
+    citation: int | None = None  # the [n] of this side in the answer, when it is cited
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "citation": self.citation,
+        }
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str
+    summary: str
+    sides: tuple[ConflictSide, ConflictSide]
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "summary": self.summary,
+            "sides": [s.to_dict() for s in self.sides],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answerable: bool
+    citations: tuple[Citation, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    mode: str = "extractive"
+    nearest: tuple[Citation, ...] = ()  # shown when the articles do not say
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answerable": self.answerable,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "nearest": [c.to_dict() for c in self.nearest],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

@@ -1,0 +1,45 @@
+"""The one place configuration is read: `Settings`, from arguments or `ASSISTANT_*` variables.
+
+pydantic-settings gives typed values, env parsing and error messages that name the field and
+the rejected value, with no hand-written parsing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="forbid")
+
+    store_path: Path | None = Field(
+        Path(".assistant/store"), description="Chroma folder; None keeps the store in memory"
+    )
+    collection: str = Field("news", min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_-]+$")
+    chroma_host: str | None = Field(None, description="a Chroma server; None: embedded store")
+    chroma_port: int = Field(8000, ge=1, le=65535)
+    chroma_ssl: bool = False
+    chroma_token: str | None = None
+    store_refresh_seconds: float = Field(
+        2.0, ge=0, description="how often to look for changes made by other processes"
+    )
+
+    embedding_model: str = Field("all-MiniLM-L6-v2", min_length=1)
+    chunk_chars: int = Field(600, ge=100, le=5000)
+    chunk_overlap: int = Field(1, ge=0, le=5, description="sentences shared by neighbour chunks")
+
+    top_k: int = Field(6, ge=1, le=50, description="chunks whose sentences are scored")
+    candidates: int = Field(20, ge=1, le=200, description="dense and keyword hits fused")
+    min_confidence: float = Field(0.42, ge=0, le=1, description="below it: 'the articles do not say'")
+    answer_sentences: int = Field(3, ge=1, le=10)
+    max_question_chars: int = Field(2000, ge=10)
+
+    @field_validator("store_path", mode="before")
+    @classmethod
+    def _none_means_memory(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "none", ":memory:"):
+            return None
+        return value

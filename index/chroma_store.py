@@ -1,0 +1,265 @@
+"""The Chroma implementation of `Store`.
+
+chromadb is used directly rather than through `langchain-chroma`: replacing an article safely
+needs explicit ids, metadata filters on delete and two collections (chunks and the articles
+themselves), which the LangChain wrapper hides. Embedded (persistent or in-memory) and server
+mode (`chroma run`) share every line below but the client constructor.
+
+Consistency: an article's chunks carry the sha256 of the article text. Writing a new version
+first adds its chunks, then swaps the article record to the new sha (the commit point), then
+deletes the old chunks. Readers only use chunks whose sha matches the article record, so a
+crash at any step leaves either the old or the new version visible, and leftovers are swept by
+`sweep()` on the next indexing run.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import chromadb
+import httpx
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
+
+from index.errors import StoreError
+from index.records import Article, ArticleInfo, Chunk, Span, sha256_hex
+from index.store import DenseHit
+
+# What a Chroma call raises when the store is missing, broken or unreachable.
+STORE_FAILURES = (ChromaError, httpx.HTTPError, sqlite3.Error, OSError, ValueError, KeyError)
+_PAGE = 2000
+
+
+class ChromaStore:
+    def __init__(
+        self,
+        path: Path | None,
+        collection: str = "news",
+        host: str | None = None,
+        port: int = 8000,
+        ssl: bool = False,
+        token: str | None = None,
+        refresh_seconds: float = 2.0,
+    ):
+        settings = ChromaSettings(anonymized_telemetry=False)
+        where = f"Chroma server {host}:{port}" if host else f"store {path}" if path else "memory"
+        self.where = where
+        try:
+            if host:
+                headers = {"x-chroma-token": token} if token else None
+                client = chromadb.HttpClient(
+                    host=host, port=port, ssl=ssl, headers=headers, settings=settings
+                )
+            elif path is None:
+                client = chromadb.EphemeralClient(settings=settings)
+                # In-memory clients share one process-wide system: keep instances apart.
+                collection = f"{collection}-{uuid.uuid4().hex[:12]}"
+            else:
+                client = chromadb.PersistentClient(path=str(path), settings=settings)
+            self._chunks = client.get_or_create_collection(
+                f"{collection}-chunks", configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            self._articles = client.get_or_create_collection(
+                f"{collection}-articles", embedding_function=None
+            )
+            self._batch = max(1, min(client.get_max_batch_size(), 5000))
+        except STORE_FAILURES as exc:
+            raise StoreError(f"cannot open the {where}: {exc}") from exc
+        self._lock = threading.Lock()
+        self._refresh = refresh_seconds
+        self._current: dict[str, dict] = {}
+        self._loaded_at = -1.0
+        self._revision = ""
+
+    # -- articles ---------------------------------------------------------------------------
+
+    def _state(self) -> dict[str, dict]:
+        """source -> article metadata, re-read at most every `refresh_seconds`."""
+        with self._lock:
+            if time.monotonic() - self._loaded_at > self._refresh:
+                got = self._call(lambda: self._articles.get(include=["metadatas"]))
+                metas = [dict(m) for m in got["metadatas"] or []]
+                self._current = {m["source"]: m for m in metas}
+                self._revision = sha256_hex(
+                    "\n".join(sorted(f"{s}\x00{m['sha256']}" for s, m in self._current.items()))
+                )
+                self._loaded_at = time.monotonic()
+            return self._current
+
+    def _invalidate(self) -> None:
+        with self._lock:
+            self._loaded_at = -1.0
+
+    def revision(self) -> str:
+        self._state()
+        return self._revision
+
+    def article_sha(self, source: str) -> str | None:
+        meta = self._state().get(source)
+        return meta["sha256"] if meta else None
+
+    def articles(self) -> list[ArticleInfo]:
+        return [
+            ArticleInfo(
+                source=m["source"],
+                title=m.get("title", ""),
+                published=m.get("published") or None,
+                url=m.get("url") or None,
+                sha256=m["sha256"],
+                chunks=int(m.get("chunks", 0)),
+            )
+            for m in sorted(self._state().values(), key=lambda m: m["source"])
+        ]
+
+    def article_text(self, source: str) -> str | None:
+        got = self._call(lambda: self._articles.get(ids=[_article_id(source)], include=["documents"]))
+        docs = got["documents"] or []
+        return docs[0] if docs else None
+
+    def put_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        sha = article.sha256
+        for lo in range(0, len(chunks), self._batch):
+            part = chunks[lo : lo + self._batch]
+            self._call(
+                lambda part=part, lo=lo: self._chunks.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=vectors[lo : lo + len(part)],
+                    documents=[c.text for c in part],
+                    metadatas=[_chunk_meta(c) for c in part],
+                )
+            )
+        meta = {
+            "source": article.source,
+            "title": article.title,
+            "published": article.published or "",
+            "url": article.url or "",
+            "sha256": sha,
+            "chunks": len(chunks),
+        }
+        self._call(
+            lambda: self._articles.upsert(
+                ids=[_article_id(article.source)],
+                embeddings=[[1.0]],
+                documents=[article.text],
+                metadatas=[meta],
+            )
+        )
+        self._call(
+            lambda: self._chunks.delete(
+                where={"$and": [{"source": article.source}, {"sha": {"$ne": sha}}]}
+            )
+        )
+        self._invalidate()
+
+    def remove_article(self, source: str) -> bool:
+        existed = self.article_sha(source) is not None
+        self._call(lambda: self._articles.delete(ids=[_article_id(source)]))
+        self._call(lambda: self._chunks.delete(where={"source": source}))
+        self._invalidate()
+        return existed
+
+    def sweep(self) -> int:
+        """Delete chunks no current article owns (left by an interrupted run)."""
+        self._invalidate()
+        current = {s: m["sha256"] for s, m in self._state().items()}
+        stale = [
+            cid
+            for cid, meta in self._iter_chunk_metas()
+            if current.get(meta["source"]) != meta["sha"]
+        ]
+        for lo in range(0, len(stale), self._batch):
+            self._call(lambda lo=lo: self._chunks.delete(ids=stale[lo : lo + self._batch]))
+        return len(stale)
+
+    # -- chunks -----------------------------------------------------------------------------
+
+    def _iter_chunk_metas(self):
+        offset = 0
+        while True:
+            got = self._call(
+                lambda offset=offset: self._chunks.get(
+                    include=["metadatas"], limit=_PAGE, offset=offset
+                )
+            )
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["metadatas"], strict=True)
+            offset += len(got["ids"])
+
+    def all_chunks(self) -> list[Chunk]:
+        current = {s: m["sha256"] for s, m in self._state().items()}
+        out: list[Chunk] = []
+        offset = 0
+        while True:
+            got = self._call(
+                lambda offset=offset: self._chunks.get(
+                    include=["metadatas", "documents"], limit=_PAGE, offset=offset
+                )
+            )
+            if not got["ids"]:
+                break
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if current.get(meta["source"]) == meta["sha"]:
+                    out.append(_chunk_from(cid, doc, meta))
+            offset += len(got["ids"])
+        return out
+
+    def search(self, vector: np.ndarray, k: int) -> list[DenseHit]:
+        current = {s: m["sha256"] for s, m in self._state().items()}
+        if not current:
+            return []
+        got = self._call(
+            lambda: self._chunks.query(
+                query_embeddings=[vector],
+                n_results=k + 8,  # a few spare for chunks of a version being replaced
+                include=["documents", "metadatas", "distances"],
+            )
+        )
+        hits = []
+        for cid, doc, meta, dist in zip(
+            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+            strict=True,
+        ):
+            if current.get(meta["source"]) == meta["sha"]:
+                hits.append(DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist)))
+        return hits[:k]
+
+    def _call(self, fn):
+        try:
+            return fn()
+        except STORE_FAILURES as exc:
+            raise StoreError(f"the {self.where} is unavailable: {exc}") from exc
+
+
+def _article_id(source: str) -> str:
+    return sha256_hex(source)[:32]
+
+
+def _chunk_meta(chunk: Chunk) -> dict:
+    return {
+        "source": chunk.source,
+        "sha": chunk.article_sha,
+        "start": chunk.start,
+        "end": chunk.end,
+        "sentences": json.dumps([[s.start, s.end] for s in chunk.sentences]),
+    }
+
+
+def _chunk_from(cid: str, text: str, meta: dict) -> Chunk:
+    return Chunk(
+        id=cid,
+        source=meta["source"],
+        article_sha=meta["sha"],
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        sentences=tuple(Span(a, b) for a, b in json.loads(meta["sentences"])),
+    )

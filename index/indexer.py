@@ -1,0 +1,79 @@
+"""Indexing: files -> articles -> chunks -> vectors -> store, skipping what is unchanged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from index.chunker import chunk_article
+from index.embedder import Embedder
+from index.errors import LoadError
+from index.loader import SourceFile, find_files, load_file
+from index.records import Article, Chunk, IndexReport, Skipped
+from index.store import Store
+
+log = logging.getLogger(__name__)
+_EMBED_BATCH = 256  # chunks embedded together, across articles, to keep the model busy
+
+
+class Indexer:
+    def __init__(self, store: Store, embedder: Embedder, chunk_chars: int, overlap: int):
+        self.store, self.embedder = store, embedder
+        self.chunk_chars, self.overlap = chunk_chars, overlap
+
+    def index_paths(
+        self, paths: Iterable[str | Path], progress: Callable[[str], None] | None = None
+    ) -> IndexReport:
+        files = find_files(list(paths))
+        return self.index_files(files, progress)
+
+    def index_files(
+        self, files: list[SourceFile], progress: Callable[[str], None] | None = None
+    ) -> IndexReport:
+        articles: list[Article] = []
+        skipped: list[Skipped] = []
+        for file in files:
+            try:
+                articles.extend(load_file(file))
+            except LoadError as exc:
+                log.warning("skipped %s: %s", file.source, exc)
+                skipped.append(Skipped(file.source, str(exc)))
+            if progress:
+                progress(file.source)
+        report = self.index_articles(articles)
+        return IndexReport(
+            report.added, report.replaced, report.unchanged, report.removed,
+            tuple(skipped), report.chunks_added,
+        )
+
+    def index_articles(self, articles: list[Article]) -> IndexReport:
+        added, replaced, unchanged = [], [], []
+        pending: list[tuple[Article, list[Chunk]]] = []
+        total = 0
+
+        def flush() -> None:
+            nonlocal total
+            texts = [c.text for _, chunks in pending for c in chunks]
+            vectors = self.embedder.embed(texts)
+            at = 0
+            for article, chunks in pending:
+                self.store.put_article(article, chunks, vectors[at : at + len(chunks)])
+                at += len(chunks)
+            total += len(texts)
+            pending.clear()
+
+        latest = {a.source: a for a in articles}  # a file given twice is indexed once
+        for article in latest.values():
+            old = self.store.article_sha(article.source)
+            if old == article.sha256:
+                unchanged.append(article.source)
+                continue
+            (added if old is None else replaced).append(article.source)
+            chunks = chunk_article(article, self.chunk_chars, self.overlap)
+            pending.append((article, chunks))
+            if sum(len(c) for _, c in pending) >= _EMBED_BATCH:
+                flush()
+        if pending:
+            flush()
+        return IndexReport(tuple(added), tuple(replaced), tuple(unchanged), chunks_added=total)

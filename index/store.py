@@ -1,0 +1,39 @@
+"""The vector store: one Protocol, so retrieval does not depend on a particular database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from index.records import Article, ArticleInfo, Chunk
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk: Chunk
+    similarity: float  # cosine similarity, higher is closer
+
+
+class Store(Protocol):
+    def article_sha(self, source: str) -> str | None: ...
+
+    def put_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Add or replace an article; readers see the old or the new version, never a mix."""
+        ...
+
+    def remove_article(self, source: str) -> bool: ...
+
+    def articles(self) -> list[ArticleInfo]: ...
+
+    def article_text(self, source: str) -> str | None: ...
+
+    def all_chunks(self) -> list[Chunk]: ...
+
+    def search(self, vector: np.ndarray, k: int) -> list[DenseHit]: ...
+
+    def revision(self) -> str:
+        """Changes whenever the set of current articles changes (also by another process)."""
+        ...

@@ -1,0 +1,57 @@
+"""Word-level normalisation shared by the keyword index and sentence scoring.
+
+PyStemmer (Snowball, C) is used so "denied" meets "denies" and "territories" meets
+"territory"; it is the stemmer bm25s is designed to take.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
+_STEMMER = Stemmer.Stemmer("english")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves also s t ve ll d re m says said say tell told according article articles report
+    reports""".split()
+)
+# Words that carry the question's meaning even though they are short or common.
+_KEEP = frozenset({"not", "no", "never", "only"})
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, curly apostrophes straightened."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'")).lower()
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    if word.endswith("'s"):
+        word = word[:-2]
+    return _STEMMER.stemWord(word)
+
+
+def terms(text: str, keep_negation: bool = False) -> list[str]:
+    """Content-word stems of `text`, in order (stop words dropped)."""
+    out = []
+    for word in words(text):
+        if word in STOPWORDS and not (keep_negation and word in _KEEP):
+            continue
+        out.append(stem(word))
+    return out
