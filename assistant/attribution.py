@@ -16,7 +16,8 @@ _VERBS = (
     r"announced|announces|noted|notes|explained|recalled|hinted|echoed|warned|warns|admitted|"
     r"acknowledged|confirmed|testified|replied|responded|declared|contended|countered"
 )
-_ATTRIBUTED = re.compile(rf"\b(?:{_VERBS})\b|\baccording to\b|\breportedly\b", re.IGNORECASE)
+# Case-sensitive on purpose: "United States" is not the verb "states".
+_ATTRIBUTED = re.compile(rf"\b(?:{_VERBS})\b|\b[Aa]ccording to\b|\b[Rr]eportedly\b")
 _NAME = r"(?:[A-Z][\w’'.-]*\s){0,3}?[A-Z][\w’'.-]*"
 _SPEAKER_PATTERNS = (
     # “...,” Bremer wrote / ” Kirby said
@@ -56,12 +57,16 @@ def speaker(paragraph: str) -> tuple[str, str] | None:
     return None
 
 
-def attributed(sentence: str, paragraph: str, start: int, title: str) -> str:
-    """The sentence as the answer should state it: verbatim, or with its speaker named."""
-    if is_attributed(sentence) or not inside_quotation(paragraph, start, start + len(sentence)):
+def attributed(sentence: str, paragraphs: list[str], start: int, title: str) -> str:
+    """The sentence as the answer should state it: verbatim, or with its speaker named.
+
+    `paragraphs` is the sentence's own paragraph first, then the ones before it (nearest
+    first): a quotation often runs on from a paragraph that named the speaker.
+    """
+    if is_attributed(sentence) or not inside_quotation(paragraphs[0], start, start + len(sentence)):
         return sentence
     inner = sentence.strip().strip(_QUOTES)
-    found = speaker(paragraph)
+    found = next((who for p in paragraphs if (who := speaker(p))), None)
     if found:
         who, verb = found
         return f"{who} {verb}: “{inner}”"

@@ -27,6 +27,20 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+def check_question(question: object, limit: int) -> str:
+    """The question with control characters blanked; `InputError` if it cannot be asked."""
+    if not isinstance(question, str):
+        raise InputError("the question must be text")
+    cleaned = _CONTROL.sub(" ", question).strip()
+    if not cleaned:
+        raise InputError("the question is empty")
+    if len(cleaned) > limit:
+        raise InputError(f"the question is {len(cleaned)} characters long; the limit is {limit}")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InputError("the question has no words in it")
+    return cleaned
+
+
 class Assistant:
     """Index news articles and answer questions about them with exact citations."""
 
@@ -110,15 +124,7 @@ class Assistant:
     # -- questions -----------------------------------------------------------------------------
 
     def check_question(self, question: str) -> str:
-        if not isinstance(question, str):
-            raise InputError("the question must be text")
-        cleaned = _CONTROL.sub(" ", question).strip()
-        if not cleaned:
-            raise InputError("the question is empty")
-        limit = self.settings.max_question_chars
-        if len(cleaned) > limit:
-            raise InputError(f"the question is {len(cleaned)} characters long; the limit is {limit}")
-        return cleaned
+        return check_question(question, self.settings.max_question_chars)
 
     def ask(self, question: str) -> Answer:
         """Answer from the indexed articles, citing exact spans, or say they do not say."""
@@ -152,6 +158,3 @@ class Assistant:
         from assistant.langchain_retriever import NewsRetriever
 
         return NewsRetriever(assistant=self, k=k or self.settings.top_k)
-
-
-

@@ -60,19 +60,19 @@ def compose(
     for s in scored[1:]:
         if len(chosen) >= max_sentences or s.score < best.score - _MARGIN:
             break
-        if confidence(s) >= min_confidence and _max_sim(s, chosen) < _DUPLICATE:
+        if confidence(s) < min_confidence:
+            continue
+        # A near-copy adds nothing; one in another article backs a statement instead.
+        limit = min(
+            _DUPLICATE, *(_CORROBORATES if c.source != s.source else _DUPLICATE for c in chosen)
+        )
+        if _max_sim(s, chosen) < limit:
             chosen.append(s)
 
     citations: dict[tuple[str, int], Citation] = {}
     statements = []
     for s in chosen:
-        backing = [s] + [
-            o
-            for o in scored
-            if o.source != s.source
-            and float(o.vector @ s.vector) >= _CORROBORATES
-            and confidence(o) >= min_confidence * 0.9
-        ][:1]
+        backing = [s, *_corroborating(s, scored, min_confidence)]
         markers = []
         for b in backing:
             key = (b.source, b.span.start)
@@ -80,13 +80,35 @@ def compose(
                 citations[key] = _citation(len(citations) + 1, b.source, b.span, article(b.source))
             markers.append(f"[{citations[key].id}]")
         view = article(s.source)
-        line_start = view.text.rfind("\n", 0, s.span.start) + 1
-        line_end = view.text.find("\n", s.span.end)
-        paragraph = view.text[line_start : line_end if line_end >= 0 else len(view.text)]
-        stated = attributed(s.text, paragraph, s.span.start - line_start, view.title)
-        statements.append(f"{stated} {''.join(markers)}")
+        paragraphs, offset = _paragraphs_before(view.text, s.span)
+        stated = attributed(s.text, paragraphs, s.span.start - offset, view.title)
+        statements.append(f"{stated} {''.join(sorted(markers))}")
     evidence = tuple(chosen) + tuple(s for s in scored if s not in chosen)[:5]
     return Composed(" ".join(statements), True, tuple(citations.values()), (), evidence)
+
+
+def _paragraphs_before(text: str, span: Span, count: int = 2) -> tuple[list[str], int]:
+    """The paragraph holding `span`, then up to `count` non-empty ones before it; and the
+    offset of the first in `text`."""
+    start = text.rfind("\n", 0, span.start) + 1
+    end = text.find("\n", span.end)
+    paragraphs = [text[start : end if end >= 0 else len(text)]]
+    before = [p for p in text[:start].splitlines() if p.strip()]
+    paragraphs.extend(reversed(before[-count:]))
+    return paragraphs, start
+
+
+def _corroborating(
+    s: ScoredSentence, scored: list[ScoredSentence], min_confidence: float
+) -> list[ScoredSentence]:
+    """At most one sentence of another article that says the same thing."""
+    return [
+        o
+        for o in scored
+        if o.source != s.source
+        and float(o.vector @ s.vector) >= _CORROBORATES
+        and confidence(o) >= min_confidence * 0.9
+    ][:1]
 
 
 def _max_sim(s: ScoredSentence, chosen: list[ScoredSentence]) -> float:

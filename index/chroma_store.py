@@ -64,7 +64,8 @@ class ChromaStore:
             else:
                 client = chromadb.PersistentClient(path=str(path), settings=settings)
             self._chunks = client.get_or_create_collection(
-                f"{collection}-chunks", configuration={"hnsw": {"space": "cosine"}},
+                f"{collection}-chunks",
+                configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
             self._articles = client.get_or_create_collection(
@@ -120,7 +121,9 @@ class ChromaStore:
         ]
 
     def article_text(self, source: str) -> str | None:
-        got = self._call(lambda: self._articles.get(ids=[_article_id(source)], include=["documents"]))
+        got = self._call(
+            lambda: self._articles.get(ids=[_article_id(source)], include=["documents"])
+        )
         docs = got["documents"] or []
         return docs[0] if docs else None
 
@@ -225,7 +228,10 @@ class ChromaStore:
         )
         hits = []
         for cid, doc, meta, dist in zip(
-            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+            got["ids"][0],
+            got["documents"][0],
+            got["metadatas"][0],
+            got["distances"][0],
             strict=True,
         ):
             if current.get(meta["source"]) == meta["sha"]:

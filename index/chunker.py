@@ -8,6 +8,7 @@ headlines, datelines and bylines carry no final punctuation.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -41,7 +42,7 @@ def _line_sentences(line: str) -> Iterator[Span]:
     # A sentence ends where the next begins; this avoids trusting token lengths, which syntok
     # may alter (it re-joins hyphenated words).
     bounds = [*starts, len(line)]
-    for start, nxt in zip(bounds, bounds[1:], strict=False):
+    for start, nxt in itertools.pairwise(bounds):
         end = len(line[start:nxt].rstrip()) + start
         if end > start:
             yield Span(start, end)
@@ -67,9 +68,7 @@ def _split_long(text: str, start: int, end: int, max_chars: int) -> Iterator[Spa
         yield Span(start, end)
 
 
-def chunk_article(
-    article: Article, max_chars: int = 600, overlap: int = 1
-) -> list[Chunk]:
+def chunk_article(article: Article, max_chars: int = 600, overlap: int = 1) -> list[Chunk]:
     """Group consecutive sentences into chunks of at most ~`max_chars`, `overlap` shared."""
     sentences = split_sentences(article.text, max_chars)
     sha = article.sha256

@@ -42,14 +42,21 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-        path = bundled_model_path() if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}") else model
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+
+        path = (
+            bundled_model_path()
+            if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}")
+            else model
+        )
         try:
             self._model = SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load embedding model {model!r}: {exc}") from exc
         self.name = model
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
         # Questions and candidate sentences repeat (chat follow-ups, evaluation runs).
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()

@@ -43,8 +43,12 @@ class Indexer:
                 progress(file.source)
         report = self.index_articles(articles)
         return IndexReport(
-            report.added, report.replaced, report.unchanged, report.removed,
-            tuple(skipped), report.chunks_added,
+            report.added,
+            report.replaced,
+            report.unchanged,
+            report.removed,
+            tuple(skipped),
+            report.chunks_added,
         )
 
     def index_articles(self, articles: list[Article]) -> IndexReport:

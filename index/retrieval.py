@@ -51,7 +51,9 @@ class HybridRetriever:
     def refresh(self) -> None:
         self.keyword.ensure(self.store.revision(), self.store.all_chunks)
 
-    def retrieve(self, question: str, k: int, vector: np.ndarray | None = None) -> list[RetrievedChunk]:
+    def retrieve(
+        self, question: str, k: int, vector: np.ndarray | None = None
+    ) -> list[RetrievedChunk]:
         self.refresh()
         if vector is None:
             vector = self.embedder.embed_cached([question])[0]
@@ -81,7 +83,14 @@ class HybridRetriever:
         texts = [_sentence_text(chunk, chunk.sentences[i]) for chunk, i, _ in entries]
         vectors = self.embedder.embed_cached(texts)
         sims = vectors @ vector
-        weights = {t: self.keyword.idf(t) for t in set(terms(question))}
+        # A long sentence's vector blurs its parts: also score its clauses, keep the best.
+        pieces = [(n, c) for n, t in enumerate(texts) for c in _clauses(t)]
+        if pieces:
+            piece_sims = self.embedder.embed_cached([c for _, c in pieces]) @ vector
+            for (n, _), sim in zip(pieces, piece_sims, strict=True):
+                sims[n] = max(sims[n], sim)
+        question_terms = set(terms(question))
+        weights = {t: self.keyword.idf(t) for t in question_terms}
         total = sum(weights.values()) or 1.0
         out = []
         for (chunk, i, rank), text, vec, sim in zip(entries, texts, vectors, sims, strict=True):
@@ -92,6 +101,8 @@ class HybridRetriever:
             context = sum(w for t, w in weights.items() if t in near) / total
             score = 0.55 * float(sim) + 0.35 * coverage + 0.1 * context - 0.01 * rank
             score += _shape_bonus(question, text)
+            if len(own - question_terms) < 2:
+                score -= 1.0  # it only echoes the question, so it cannot answer it
             out.append(
                 ScoredSentence(
                     source=chunk.source,
@@ -109,6 +120,24 @@ class HybridRetriever:
         return out
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:—–]\s+|\s+[—–]\s+")
+_LONG = 25  # words
+
+
+def _clauses(sentence: str) -> list[str]:
+    """Clause-sized windows of a long sentence (none for a short one)."""
+    if len(sentence.split()) <= _LONG:
+        return []
+    parts = [p for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(merged[-1].split()) < 6:
+            merged[-1] = f"{merged[-1]}, {part}"
+        else:
+            merged.append(part)
+    return merged if len(merged) > 1 else []
+
+
 def _sentence_text(chunk: Chunk, span: Span) -> str:
     return chunk.text[span.start - chunk.start : span.end - chunk.start]
 
@@ -116,18 +145,39 @@ def _sentence_text(chunk: Chunk, span: Span) -> str:
 _WHEN = re.compile(r"^\s*(when|what (date|day|year|month|time))\b", re.I)
 _HOW_MANY = re.compile(r"^\s*how (many|much|long|old)\b", re.I)
 _WHO = re.compile(r"^\s*(who|whom|whose)\b", re.I)
+_WHO_IS = re.compile(r"^\s*who (is|was|are|were)\b", re.I)
+_WHERE = re.compile(r"^\s*where\b", re.I)
+_PLACE = re.compile(r"\b(in|at|near|from) (the )?[A-Z][a-z]+")
+_DEFINES = re.compile(
+    r"\b(who is|who was|is an?|is the|was an?|was the)\b|, (the |an? )?(president|founder|"
+    r"ceo|chief|head|director|leader|spokes(man|woman|person)|minister|ambassador|official|"
+    r"member|chair(man|woman)?)\b",
+    re.I,
+)
 _TIME = re.compile(
     r"\b(\d{4}|\d+ (days?|weeks?|months?|years?)|yesterday|today|last (week|month|year)|"
     r"(mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|"
     r"august|september|october|november|december|ago)\b",
     re.I,
 )
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?)\b", re.I)
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?)\b",
+    re.I,
+)
 _NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
 
 
 def _shape_bonus(question: str, sentence: str) -> float:
     """A small push towards sentences of the shape the question asks for."""
+    bonus = -0.3 if len(sentence.split()) < 6 else 0.0  # fragments, headlines, bylines
+    return bonus + _question_type_bonus(question, sentence)
+
+
+def _question_type_bonus(question: str, sentence: str) -> float:
+    if _WHERE.search(question):
+        return 0.06 if _PLACE.search(sentence) else -0.03
+    if _WHO_IS.search(question):
+        return 0.06 if _DEFINES.search(sentence) else 0.0
     if _WHEN.search(question):
         return 0.06 if _TIME.search(sentence) else -0.03
     if _HOW_MANY.search(question):

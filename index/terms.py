@@ -40,11 +40,66 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# Snowball leaves irregular past forms alone; news prose is full of them.
+_IRREGULAR = {
+    "spoke": "speak",
+    "spoken": "speak",
+    "told": "tell",
+    "said": "say",
+    "wrote": "write",
+    "written": "write",
+    "met": "meet",
+    "went": "go",
+    "gone": "go",
+    "began": "begin",
+    "begun": "begin",
+    "took": "take",
+    "taken": "take",
+    "gave": "give",
+    "given": "give",
+    "made": "make",
+    "sent": "send",
+    "sought": "seek",
+    "thought": "think",
+    "won": "win",
+    "lost": "lose",
+    "left": "leave",
+    "held": "hold",
+    "led": "lead",
+    "paid": "pay",
+    "sold": "sell",
+    "bought": "buy",
+    "brought": "bring",
+    "knew": "know",
+    "known": "know",
+    "saw": "see",
+    "seen": "see",
+    "heard": "hear",
+    "found": "find",
+    "fought": "fight",
+    "struck": "strike",
+    "rose": "rise",
+    "risen": "rise",
+    "fell": "fall",
+    "fallen": "fall",
+    "chose": "choose",
+    "chosen": "choose",
+    "drove": "drive",
+    "driven": "drive",
+    "ran": "run",
+    "became": "become",
+    "came": "come",
+    "stood": "stand",
+    "built": "build",
+    "kept": "keep",
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
-    return _STEMMER.stemWord(word)
+    return _STEMMER.stemWord(_IRREGULAR.get(word, word))
 
 
 def terms(text: str, keep_negation: bool = False) -> list[str]:

@@ -1,0 +1,152 @@
+"""The `assistant` command line.
+
+Typer builds the commands from type hints; heavy imports (torch, Chroma) happen inside the
+commands so `assistant --help` stays instant. Every `AssistantError` becomes a one-line
+message and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from assistant import Answer, Assistant
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+T = TypeVar("T")
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="Store folder (default: $ASSISTANT_STORE_PATH or .assistant/store)"
+    ),
+]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    from pydantic import ValidationError
+
+    from index.errors import AssistantError
+
+    try:
+        return fn()
+    except AssistantError as exc:
+        _fail(str(exc))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        _fail(f"bad setting {where}={first.get('input')!r}: {first['msg']}")
+    raise AssertionError("unreachable")
+
+
+def _open(store: str | None, must_exist: bool) -> Assistant:
+    from assistant import Assistant, Settings
+    from index.errors import StoreError
+
+    settings = Settings(store_path=store) if store is not None else Settings()
+    path = settings.store_path
+    if must_exist and settings.chroma_host is None and path is not None and not Path(path).exists():
+        raise StoreError(f"no store at {path}: run `assistant index PATH...` first")
+    bot = Assistant(settings)
+    if must_exist and not bot.articles():
+        raise StoreError(f"the store at {bot.store.where} has no articles: run `assistant index`")
+    return bot
+
+
+@app.command()
+def index(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders of articles")],
+    store: StoreOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Index articles (.txt, .md, .html, .json, .jsonl); unchanged files are skipped."""
+    from tqdm import tqdm
+
+    from index.loader import find_files
+
+    def run() -> None:
+        files = find_files(paths)
+        bot = _open(store, must_exist=False)
+        with tqdm(total=len(files), unit="file", desc="indexing", file=sys.stderr) as bar:
+            report = bot.index(paths, progress=lambda _: bar.update())
+        if json_out:
+            typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            return
+        typer.echo(
+            f"{len(report.added)} added, {len(report.replaced)} replaced, "
+            f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
+            f"{report.chunks_added} chunks written to {bot.store.where}"
+        )
+        for skipped in report.skipped:
+            typer.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+
+    _guard(run)
+
+
+@app.command()
+def ask(
+    question: Annotated[
+        str, typer.Argument(help="The question, or - to read one per line from stdin")
+    ],
+    store: StoreOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per question")] = False,
+) -> None:
+    """Answer a question from the indexed articles, with exact citations."""
+
+    from index.errors import AssistantError, InputError
+
+    def run() -> None:
+        questions = (
+            [line for line in sys.stdin.read().splitlines() if line.strip()]
+            if question == "-"
+            else [question]
+        )
+        if not questions:
+            _fail("no questions on standard input")
+        from assistant import Settings
+        from assistant.core import check_question
+
+        limit = Settings().max_question_chars
+        for n, q in enumerate(questions, 1):  # all are checked before the model loads
+            try:
+                check_question(q, limit)
+            except AssistantError as exc:
+                raise InputError(
+                    f"question {n}: {exc}" if len(questions) > 1 else str(exc)
+                ) from exc
+        bot = _open(store, must_exist=True)
+        for q in questions:
+            answer = bot.ask(q)
+            typer.echo(
+                json.dumps(answer.to_dict(), ensure_ascii=False) if json_out else _human(answer)
+            )
+
+    _guard(run)
+
+
+def _human(answer: Answer) -> str:
+    lines = [f"Q: {answer.question}", answer.answer, ""]
+    for c in answer.citations or answer.nearest:
+        label = f"[{c.id}]" if answer.citations else f"({c.id})"
+        lines.append(f"{label} {c.title} — {c.source} [{c.start}:{c.end}]")
+        lines.append(f"    “{c.quote}”")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
