@@ -36,15 +36,45 @@ def is_attributed(sentence: str) -> bool:
     return bool(_ATTRIBUTED.search(sentence))
 
 
-def inside_quotation(paragraph: str, start: int, end: int) -> bool:
-    """Is `paragraph[start:end]` (part of) a direct quotation?"""
-    before = paragraph[:start]
-    sentence = paragraph[start:end]
-    opened = before.count(_OPEN) - before.count(_CLOSE)
-    straight_open = before.count('"') % 2 == 1
-    starts_quoted = sentence.lstrip().startswith((_OPEN, '"'))
-    ends_quoted = sentence.rstrip().endswith((_CLOSE, '"')) and _OPEN not in sentence
-    return opened > 0 or straight_open or starts_quoted or ends_quoted
+def quoted_regions(paragraph: str) -> list[tuple[int, int]]:
+    """Spans of a paragraph that are inside quotation marks.
+
+    A closing mark with no opening one quotes everything before it: news copy often drops
+    the opening mark of a quotation that starts the paragraph.
+    """
+    regions: list[tuple[int, int]] = []
+    opened: int | None = None
+    straight: int | None = None
+    for i, ch in enumerate(paragraph):
+        if ch == _OPEN and opened is None:
+            opened = i
+        elif ch == _CLOSE:
+            start = opened if opened is not None else (regions[-1][1] if regions else 0)
+            regions.append((start, i + 1))
+            opened = None
+        elif ch == '"':
+            if straight is None:
+                straight = i
+            else:
+                regions.append((straight, i + 1))
+                straight = None
+    for start in (opened, straight):
+        if start is not None:  # a quotation that runs on into the next paragraph
+            regions.append((start, len(paragraph)))
+    return regions
+
+
+def outside_quotes(paragraph: str, start: int, end: int) -> tuple[str, bool]:
+    """The narrator's words of `paragraph[start:end]`, and whether any of it is quoted."""
+    keep = [True] * (end - start)
+    quoted = False
+    for lo, hi in quoted_regions(paragraph):
+        a, b = max(lo, start), min(hi, end)
+        if a < b:
+            quoted = True
+            keep[a - start : b - start] = [False] * (b - a)
+    narrator = "".join(ch if k else " " for ch, k in zip(paragraph[start:end], keep, strict=True))
+    return narrator, quoted
 
 
 def speaker(paragraph: str) -> tuple[str, str] | None:
@@ -63,7 +93,8 @@ def attributed(sentence: str, paragraphs: list[str], start: int, title: str) -> 
     `paragraphs` is the sentence's own paragraph first, then the ones before it (nearest
     first): a quotation often runs on from a paragraph that named the speaker.
     """
-    if is_attributed(sentence) or not inside_quotation(paragraphs[0], start, start + len(sentence)):
+    narrator, quoted = outside_quotes(paragraphs[0], start, start + len(sentence))
+    if not quoted or is_attributed(narrator):
         return sentence
     inner = sentence.strip().strip(_QUOTES)
     found = next((who for p in paragraphs if (who := speaker(p))), None)

@@ -39,8 +39,12 @@ class Composed:
 
 
 def confidence(s: ScoredSentence) -> float:
-    """How sure we are that a sentence answers the question (0..1, roughly)."""
-    return 0.5 * s.dense + 0.3 * s.coverage + 0.2 * s.context_coverage
+    """How sure we are that a sentence answers the question (0..1, roughly).
+
+    A sentence that misses a name the question asks about is unlikely to answer it.
+    """
+    base = 0.5 * s.dense + 0.3 * s.coverage + 0.2 * s.context_coverage
+    return base * (0.5 + 0.5 * s.entity_coverage)
 
 
 def compose(

@@ -20,11 +20,18 @@ _LINE = re.compile(r"[^\r\n]+")
 _SPACE = re.compile(r"\s+")
 
 
+_MIN_WORDS = 6  # a shorter sentence ("The topic was space.") joins its neighbour
+
+
 def split_sentences(text: str, max_chars: int = 1000) -> list[Span]:
-    """Spans of the sentences of `text`; none is empty, none starts or ends with white space."""
+    """Spans of the sentences of `text`; none is empty, none starts or ends with white space.
+
+    Within a line, a sentence of fewer than six words is merged with the one before it (or
+    after it, if first): a fragment cut from its neighbour loses the meaning it carries.
+    """
     spans: list[Span] = []
     for line in _LINE.finditer(text):
-        for span in _line_sentences(line.group(0)):
+        for span in _merge_fragments(line.group(0), list(_line_sentences(line.group(0)))):
             start, end = line.start() + span.start, line.start() + span.end
             spans.extend(_split_long(text, start, end, max_chars))
     return spans
@@ -50,6 +57,17 @@ def _line_sentences(line: str) -> Iterator[Span]:
         stripped = line.strip()
         first = line.index(stripped[0])
         yield Span(first, first + len(stripped))
+
+
+def _merge_fragments(line: str, spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for span in spans:
+        short = len(line[span.start : span.end].split()) < _MIN_WORDS
+        if merged and (short or len(line[merged[-1].start : merged[-1].end].split()) < _MIN_WORDS):
+            merged[-1] = Span(merged[-1].start, span.end)
+        else:
+            merged.append(span)
+    return merged
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> Iterator[Span]:

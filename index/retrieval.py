@@ -33,6 +33,7 @@ class ScoredSentence:
     dense: float  # cosine similarity to the question
     coverage: float  # idf-weighted share of the question's terms found in the sentence
     context_coverage: float  # the same, over the sentence and its neighbours
+    entity_coverage: float  # share of the question's names found near the sentence
     score: float
     vector: np.ndarray
 
@@ -90,6 +91,7 @@ class HybridRetriever:
             for (n, _), sim in zip(pieces, piece_sims, strict=True):
                 sims[n] = max(sims[n], sim)
         question_terms = set(terms(question))
+        names = question_names(question)
         weights = {t: self.keyword.idf(t) for t in question_terms}
         total = sum(weights.values()) or 1.0
         out = []
@@ -99,6 +101,7 @@ class HybridRetriever:
             near = set(terms(" ".join(_sentence_text(chunk, s) for s in chunk.sentences[lo:hi])))
             coverage = sum(w for t, w in weights.items() if t in own) / total
             context = sum(w for t, w in weights.items() if t in near) / total
+            entities = _found_share(names, near)
             score = 0.55 * float(sim) + 0.35 * coverage + 0.1 * context - 0.01 * rank
             score += _shape_bonus(question, text)
             if len(own - question_terms) < 2:
@@ -112,6 +115,7 @@ class HybridRetriever:
                     dense=float(sim),
                     coverage=coverage,
                     context_coverage=context,
+                    entity_coverage=entities,
                     score=score,
                     vector=vec,
                 )
@@ -136,6 +140,43 @@ def _clauses(sentence: str) -> list[str]:
         else:
             merged.append(part)
     return merged if len(merged) > 1 else []
+
+
+_QUESTION_WORDS = frozenset(
+    "what when where which who whom whose why how did does do is are was were can could "
+    "should would will has have had according".split()
+)
+
+
+def question_names(question: str) -> set[str]:
+    """Stems of the capitalised words of a question (its people, places, organisations)."""
+    tokens = re.findall(r"\b[A-Z][\w’'-]+", question)
+    return {t for tok in tokens if tok.lower() not in _QUESTION_WORDS for t in terms(tok)}
+
+
+def _found_share(names: set[str], near: set[str]) -> float:
+    """Share of `names` present in `near`, allowing one-letter spelling variants."""
+    if not names:
+        return 1.0
+    found = sum(
+        1
+        for name in names
+        if name in near
+        or (
+            len(name) >= 5 and any(_one_edit(name, t) for t in near if abs(len(t) - len(name)) <= 1)
+        )
+    )
+    return found / len(names)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Are `a` and `b` at most one insertion, deletion or substitution apart?"""
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 def _sentence_text(chunk: Chunk, span: Span) -> str:

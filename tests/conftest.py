@@ -1,0 +1,49 @@
+"""Shared fixtures: the real MiniLM model (loaded once) and real Chroma stores."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from index.embedder import SentenceTransformerEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "articles"
+CNN = "000_16daae7c1b36e9cd.txt"
+AMN = "002_ccb087069196d22c.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture
+def memory_bot(embedder) -> Assistant:
+    """An empty assistant with an in-memory Chroma store."""
+    return Assistant(Settings(store_path=None), embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def sample_bot(embedder) -> Assistant:
+    """The sample corpus indexed once, in memory, shared read-only by tests."""
+    bot = Assistant(Settings(store_path=None), embedder=embedder)
+    bot.index([str(SAMPLE)])
+    return bot
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    folder = tmp_path / "articles"
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def assert_exact(bot: Assistant, answer) -> None:
+    """Every citation (and nearest passage) is an exact span of the stored article text."""
+    for c in (*answer.citations, *answer.nearest):
+        text = bot.article(c.source).text
+        assert text[c.start : c.end] == c.quote, c
