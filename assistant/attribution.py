@@ -18,7 +18,7 @@ _VERBS = (
 )
 # Case-sensitive on purpose: "United States" is not the verb "states".
 _ATTRIBUTED = re.compile(rf"\b(?:{_VERBS})\b|\b[Aa]ccording to\b|\b[Rr]eportedly\b")
-_NAME = r"(?:[A-Z][\w’'.-]*\s){0,3}?[A-Z][\w’'.-]*"
+_NAME = r"[A-Z][\w’'.-]*(?:\s[A-Z][\w’'.-]*){0,3}"
 _SPEAKER_PATTERNS = (
     # “...,” Bremer wrote / ” Kirby said
     re.compile(rf"[”\"],?\s+(?P<who>{_NAME})\s+(?P<verb>{_VERBS})\b"),
@@ -26,6 +26,8 @@ _SPEAKER_PATTERNS = (
     re.compile(rf"(?P<who>{_NAME})\s+(?P<verb>{_VERBS})\s*[:,]?\s*[“\"]"),
     # ...,” said Kirby
     re.compile(rf"[”\"],?\s+(?P<verb>{_VERBS})\s+(?P<who>{_NAME})"),
+    # Bremer wrote in a note on Monday:   (the quotation follows in the next paragraph)
+    re.compile(rf"(?P<who>{_NAME})\s+(?P<verb>{_VERBS})\b[^“”\"]*:\s*$"),
 )
 _OPEN, _CLOSE = "“", "”"
 _QUOTES = "“”\"‘’' "
@@ -81,7 +83,7 @@ def speaker(paragraph: str) -> tuple[str, str] | None:
     """(who, verb) of the quotation in a paragraph, when a named speaker is given."""
     for pattern in _SPEAKER_PATTERNS:
         for match in pattern.finditer(paragraph):
-            who = match.group("who").strip()
+            who = match.group("who").strip().rstrip(".,;:")
             if who.lower() not in {"he", "she", "they", "it", "i", "we", "but", "and"}:
                 return who, match.group("verb")
     return None
