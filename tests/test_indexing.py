@@ -96,7 +96,7 @@ def test_half_written_new_version_stays_invisible(memory_bot, embedder):
                 "sha": c.article_sha,
                 "start": c.start,
                 "end": c.end,
-                "sentences": "[[%d, %d]]" % (c.start, c.end),
+                "sentences": f"[[{c.start}, {c.end}]]",
             }
             for c in chunks
         ],
