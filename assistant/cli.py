@@ -140,7 +140,7 @@ def _human(answer: Answer) -> str:
     for c in answer.citations or answer.nearest:
         label = f"[{c.id}]" if answer.citations else f"({c.id})"
         lines.append(f"{label} {c.title} — {c.source} [{c.start}:{c.end}]")
-        lines.append(f"    “{c.quote}”")
+        lines.append(f"    > {c.quote}")
     return "\n".join(lines) + "\n"
 
 
