@@ -23,15 +23,26 @@ from index.embedder import SentenceTransformerEmbedder  # noqa: E402
 from index.loader import find_files, load_file  # noqa: E402
 
 QUESTIONS = [
-    "When did Musk last speak to Putin?", "Who is Ian Bremmer?", "What did Kirby say?",
-    "What did Musk say about Taiwan?", "Where is The Weekend festival?",
-    "What did the Ukrainian ambassador reply?", "Which territories did Putin demand?",
-    "What did Peskov say about the proposal?", "What does Starlink do in Ukraine?",
-    "How long has Bremmer written his newsletter?", "What did Musk's plan say about Crimea?",
-    "Did Musk speak to Putin about Ukraine?", "What is Tesla's share price?",
-    "What did Zelensky say?", "Who obtained Bremmer's email?", "What was the topic?",
-    "What is Eurasia Group?", "What did Musk tweet about nuclear war?",
-    "Who won the World Cup?", "What are the Kremlin's red lines?",
+    "When did Musk last speak to Putin?",
+    "Who is Ian Bremmer?",
+    "What did Kirby say?",
+    "What did Musk say about Taiwan?",
+    "Where is The Weekend festival?",
+    "What did the Ukrainian ambassador reply?",
+    "Which territories did Putin demand?",
+    "What did Peskov say about the proposal?",
+    "What does Starlink do in Ukraine?",
+    "How long has Bremmer written his newsletter?",
+    "What did Musk's plan say about Crimea?",
+    "Did Musk speak to Putin about Ukraine?",
+    "What is Tesla's share price?",
+    "What did Zelensky say?",
+    "Who obtained Bremmer's email?",
+    "What was the topic?",
+    "What is Eurasia Group?",
+    "What did Musk tweet about nuclear war?",
+    "Who won the World Cup?",
+    "What are the Kremlin's red lines?",
 ]
 
 
@@ -86,7 +97,9 @@ def main() -> None:
     print(f"| ask p95, warm, sample corpus | {ask['p95_ms']:.1f} ms |")
     print(f"| chunks indexed | {idx['chunks']} |")
     print(f"| bare SentenceTransformer.encode | {idx['bare_chunks_per_s']:.1f} chunks/s |")
-    print(f"| full indexing (load, chunk, embed, store) | {idx['index_chunks_per_s']:.1f} chunks/s |")
+    print(
+        f"| full indexing (load, chunk, embed, store) | {idx['index_chunks_per_s']:.1f} chunks/s |"
+    )
     print(f"| indexing / bare encode | {idx['ratio']:.1%} (target >= 80%) |")
 
 

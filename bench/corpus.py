@@ -18,7 +18,9 @@ def prose_articles(limit_chars: int, article_chars: int = 4000) -> list[tuple[st
     total = 0
     for name, body in sorted(topics.items()):
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if len(p.strip()) > 80]
-        paragraphs = [re.sub(r"\s+", " ", p) for p in paragraphs if not p.startswith((">>>", "   "))]
+        paragraphs = [
+            re.sub(r"\s+", " ", p) for p in paragraphs if not p.startswith((">>>", "   "))
+        ]
         part, n = [], 0
         for p in paragraphs:
             part.append(p)
