@@ -9,8 +9,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.conflicts import ConflictDetector, name_spellings, rank
+from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
 from assistant.extractive import ArticleView, compose
-from assistant.records import Answer
+from assistant.nli import NliScorer
+from assistant.records import Answer, Conflict
 from assistant.settings import Settings
 from index.chroma_store import ChromaStore
 from index.embedder import SentenceTransformerEmbedder
@@ -65,7 +68,11 @@ class Assistant:
         self.keyword = KeywordIndex()
         self.retriever = HybridRetriever(self.store, self.embedder, self.keyword, s.candidates)
         self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)
+        self.detector = ConflictDetector(
+            NliScorer(s.nli_model) if s.nli_model else None, s.nli_threshold
+        )
         self._texts: dict[tuple[str, str], str] = {}
+        self._corpus: dict[str, tuple[list[Conflict], list]] = {}
         self._lock = threading.Lock()
 
     # -- the corpus ----------------------------------------------------------------------------
@@ -138,20 +145,78 @@ class Assistant:
             scored, self.article, self.settings.min_confidence, self.settings.answer_sentences
         )
         answered_at = time.perf_counter()
+        text, citations, conflicts = composed.text, list(composed.citations), []
+        if composed.answerable and self.settings.max_conflicts:
+            mentioned = " ".join([question, *(c.quote for c in citations)])
+            cited = list(composed.cited)
+            # Nearest chunks to each cited sentence, by meaning and by words: where another
+            # report says the opposite, it says it about the same things.
+            partners = [r.chunk for r in retrieved]
+            partners += [hit.chunk for s in cited for hit in self.store.search(s.vector, 4)]
+            partners += [
+                chunk for s in cited for chunk, _ in self.keyword.search(s.text, 4)
+            ]
+            found = answer_conflicts(
+                self.detector,
+                cited,
+                partners,
+                self.embedder.embed_cached,
+                self.article,
+                self._spellings(),
+                mentioned,
+                self.settings.max_conflicts,
+            )
+            conflicts, citations, lines = cite_conflicts(found, citations, self.article)
+            text = "\n".join([text, *lines])
+        done_at = time.perf_counter()
         timings = {
             "retrieve": (retrieved_at - started) * 1000,
             "answer": (answered_at - retrieved_at) * 1000,
-            "conflicts": 0.0,
-            "total": (answered_at - started) * 1000,
+            "conflicts": (done_at - answered_at) * 1000,
+            "total": (done_at - started) * 1000,
         }
         return Answer(
             question=question,
-            answer=composed.text,
+            answer=text,
             answerable=composed.answerable,
-            citations=composed.citations,
+            citations=tuple(citations),
+            conflicts=tuple(conflicts),
             nearest=composed.nearest,
             timings_ms=timings,
         )
+
+    def conflicts(self) -> list[Conflict]:
+        """Every disagreement in the indexed corpus, most important kinds first."""
+        return self._corpus_conflicts()[0]
+
+    def _spellings(self) -> list:
+        return self._corpus_conflicts(names_only=True)[1]
+
+    def _corpus_conflicts(self, names_only: bool = False) -> tuple[list[Conflict], list]:
+        self.retriever.refresh()
+        revision = self.store.revision()
+        key = f"{revision}:{names_only}"
+        if key not in self._corpus:
+            if names_only:
+                from assistant.conflicts import ArticleText
+                from index.chunker import split_sentences
+
+                texts = []
+                for info in self.articles():
+                    view = self.article(info.source)
+                    spans = tuple(split_sentences(view.text, self.settings.chunk_chars))
+                    texts.append(
+                        ArticleText(info.source, view.title, view.published, view.text, spans)
+                    )
+                self._corpus[key] = ([], name_spellings(texts))
+            else:
+                claims, texts = corpus_claims(
+                    self.keyword.chunks, self.embedder.embed_cached, self.article
+                )
+                spellings = name_spellings(texts)
+                found = self.detector.detect(claims) + [c for _, _, c in spellings]
+                self._corpus[key] = (rank(found), spellings)
+        return self._corpus[key]
 
     def as_retriever(self, k: int | None = None) -> BaseRetriever:
         """The hybrid index as a LangChain retriever (Documents carry source, title, start, end)."""

@@ -35,7 +35,7 @@ class Composed:
     answerable: bool
     citations: tuple[Citation, ...]
     nearest: tuple[Citation, ...]
-    evidence: tuple[ScoredSentence, ...]  # what the answer rests on (conflicts look here)
+    cited: tuple[ScoredSentence, ...]  # every sentence the answer cites (conflicts look here)
 
 
 def confidence(s: ScoredSentence) -> float:
@@ -57,7 +57,7 @@ def compose(
         nearest = tuple(
             _citation(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:3], 1)
         )
-        return Composed(NOT_ANSWERED, False, (), nearest, tuple(scored[:3]))
+        return Composed(NOT_ANSWERED, False, (), nearest, ())
 
     best = scored[0]
     chosen = [best]
@@ -74,6 +74,7 @@ def compose(
             chosen.append(s)
 
     citations: dict[tuple[str, int], Citation] = {}
+    cited: list[ScoredSentence] = []
     statements = []
     for s in chosen:
         backing = [s, *_corroborating(s, scored, min_confidence)]
@@ -82,13 +83,13 @@ def compose(
             key = (b.source, b.span.start)
             if key not in citations:
                 citations[key] = _citation(len(citations) + 1, b.source, b.span, article(b.source))
+                cited.append(b)
             markers.append(f"[{citations[key].id}]")
         view = article(s.source)
         paragraphs, offset = _paragraphs_before(view.text, s.span)
         stated = attributed(s.text, paragraphs, s.span.start - offset, view.title)
         statements.append(f"{stated} {''.join(sorted(markers))}")
-    evidence = tuple(chosen) + tuple(s for s in scored if s not in chosen)[:5]
-    return Composed(" ".join(statements), True, tuple(citations.values()), (), evidence)
+    return Composed(" ".join(statements), True, tuple(citations.values()), (), tuple(cited))
 
 
 def _paragraphs_before(text: str, span: Span, count: int = 2) -> tuple[list[str], int]:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     answer_sentences: int = Field(3, ge=1, le=10)
     max_question_chars: int = Field(2000, ge=10)
+    max_conflicts: int = Field(3, ge=0, le=20, description="conflicts shown with one answer")
+
+    nli_model: str | None = Field(None, description="a local NLI CrossEncoder; None: rules only")
+    nli_threshold: float = Field(0.9, gt=0, le=1)
 
     @field_validator("store_path", mode="before")
     @classmethod

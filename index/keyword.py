@@ -58,7 +58,7 @@ class KeywordIndex:
             bm25, chunks = self._bm25, self._chunks
         if bm25 is None or not chunks:
             return []
-        query_terms = [t for t in terms(query) if t in bm25.vocab_dict]
+        query_terms = [t for t in dict.fromkeys(terms(query)) if t in bm25.vocab_dict]
         if not query_terms:
             return []
         scores = bm25.get_scores(query_terms)

@@ -1,0 +1,297 @@
+"""One rule per kind of disagreement between two claims.
+
+Each rule is precise rather than eager: a false alarm costs the user's trust more than a miss.
+Every rule first needs the two claims to be about the same thing: close in meaning, naming a
+common person, place or organisation, and sharing a content word beyond that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.claims import (
+    BREAK,
+    Claim,
+    Features,
+    content_stems,
+    features,
+    near,
+    quote_segments,
+)
+from index.records import Span
+from index.retrieval import _one_edit
+from index.terms import fold, words
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    summary: str
+    a: Span  # a side in claim a's article
+    b: Span  # a side in claim b's article
+    strength: float  # for ranking: how close the two claims are
+
+
+SAME_TOPIC = 0.45  # cosine similarity two claims need to be compared at all
+
+
+def _shared(fa: Features, fb: Features) -> tuple[frozenset[str], frozenset[str]]:
+    names = fa.names & fb.names
+    name_stems = {w for n in names for w in content_stems(n)}
+    return names, (fa.stems & fb.stems) - name_stems
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _who(f: Features) -> str:
+    return f.speaker.title() if f.speaker else "a report"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _different_voices(fa: Features, fb: Features) -> bool:
+    return fa.speaker is None or fb.speaker is None or not _same_person(fa.speaker, fb.speaker)
+
+
+def _negator(token: str) -> bool:
+    return token in ("not", "no", "never", "neither", "nor", "none", "without") or token.endswith(
+        "n't"
+    )
+
+
+def _occurrences(f: Features, stem_: str) -> list[int]:
+    """Token positions of `stem_`; where it is negated, only its negated occurrences."""
+    negated = stem_ in f.negated
+    return [
+        i
+        for i, (s, _) in enumerate(f.tokens)
+        if s == stem_ and (not negated or any(_negator(t) for t, _ in f.tokens[max(0, i - 4) : i]))
+    ]
+
+
+def _object(f: Features, i: int, window: int = 6) -> set[str]:
+    """Content stems after position `i`, up to the end of the clause."""
+    out = set()
+    for s, _ in f.tokens[i + 1 : i + 1 + window]:
+        if s == BREAK:
+            break
+        out.add(s)
+    return out & (f.stems | {w for n in f.names for w in content_stems(n)})
+
+
+def _subject(f: Features, i: int, window: int = 8) -> str | None:
+    """The nearest capitalised name before position `i`."""
+    for s, is_name in reversed(f.tokens[max(0, i - window) : i]):
+        if is_name:
+            return s
+    return None
+
+
+def _said_of_same(fa: Features, fb: Features, stem_: str) -> bool:
+    """Is `stem_` said of the same subject and a compatible object in both claims?"""
+    for i in _occurrences(fa, stem_):
+        for j in _occurrences(fb, stem_):
+            sa, sb = _subject(fa, i), _subject(fb, j)
+            if sa and sb and sa != sb:
+                continue
+            oa, ob = _object(fa, i), _object(fb, j)
+            if not oa or not ob or oa & ob:
+                return True
+    return False
+
+
+_DENIED = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying)|refut\w*|reject\w*|dismiss\w*)\b(?P<what>.*)", re.I | re.S
+)
+
+
+def disputed_claim(a: Claim, b: Claim, sim: float) -> Finding | None:
+    """One party asserts what another denies: the asserting side states the denied proposition."""
+    fa, fb = features(a.text), features(b.text)
+    if fa.denial == fb.denial or fa.question or fb.question or sim < 0.5:
+        return None
+    denier, claimer = (a, b) if fa.denial else (b, a)
+    fd, fc = features(denier.text), features(claimer.text)
+    if fc.negated & fd.stems:
+        return None  # the other side negates too: it agrees with the denial
+    if fd.speaker and fc.speaker and _same_person(fd.speaker, fc.speaker):
+        return None  # the denier repeating himself
+    if not (fc.claim or fc.speaker):
+        return None  # an assertion must come from someone
+    what = _DENIED.search(denier.text)
+    proposition = content_stems(what.group("what")) if what else fd.stems
+    shared = proposition & (fc.stems | {s for s, _ in fc.tokens})
+    if len(shared) < 2 or len(shared) < 0.5 * len(proposition):
+        return None
+    names, _ = _shared(fd, fc)
+    if not names:
+        return None
+    about = ", ".join(sorted(shared)[:4])
+    summary = f"{_upper_first(_who(fc))} asserts what {_who(fd)} denies (about: {about})."
+    return Finding("disputed_claim", summary, a.span, b.span, sim)
+
+
+def negation_flip(a: Claim, b: Claim, sim: float) -> Finding | None:
+    """The same subject and predicate, stated in one claim and negated in the other."""
+    fa, fb = features(a.text), features(b.text)
+    if fa.question or fb.question or sim < 0.55 or not _different_voices(fa, fb):
+        return None
+    names, stems = _shared(fa, fb)
+    # negated in one, not in the other, and said of the same thing in both
+    flipped = {
+        s for s in stems if (s in fa.negated) != (s in fb.negated) and _said_of_same(fa, fb, s)
+    }
+    if not names or not flipped or (len(stems - flipped) < 1 and len(names) < 2):
+        return None
+    cues = fa.denial or fb.denial or fa.claim or fb.claim
+    kind = "disputed_claim" if cues else "factual"
+    neg, pos = (a, b) if flipped & fa.negated else (b, a)
+    summary = (
+        f"One report negates what the other affirms ({', '.join(sorted(flipped))}): "
+        f"“{_short(neg.text, 70)}” against “{_short(pos.text, 70)}”."
+    )
+    return Finding(kind, summary, a.span, b.span, sim)
+
+
+def _days_conflict(fa: Features, fb: Features) -> tuple[float, float] | None:
+    for da, lower_a in fa.days_ago:
+        for db, lower_b in fb.days_ago:
+            lo, hi = sorted((da, db))
+            if (lower_a and da < db) or (lower_b and db < da):
+                continue  # "over a year" is compatible with anything longer
+            if lo > 0 and hi / lo >= 3:
+                return da, db
+    return None
+
+
+def _days_label(days: float) -> str:
+    for unit, size in (("year", 365), ("month", 30), ("week", 7), ("day", 1)):
+        n = round(days / size)
+        if days >= size * (2 if unit != "day" else 1) or unit == "day":
+            return f"about {n} {unit}{'s' if n != 1 else ''} ago"
+    raise AssertionError("unreachable")
+
+
+_TIME = {"ago", "last", "past", "previous", "day", "week", "month", "year"}
+
+
+def _same_event(fa: Features, fb: Features, names: frozenset[str], stems: frozenset[str]) -> bool:
+    """A shared verb or noun with a shared name next to it and a time expression near it, in
+    both claims ("spoke to Putin ... 18 months ago" / "conversation with Putin last month")."""
+    name_stems = {t for n in names for t in content_stems(n)}
+    return any(
+        all(near(f, e, name_stems, 4) and near(f, e, _TIME, 9) for f in (fa, fb))
+        for e in stems - _TIME
+    )
+
+
+def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
+    """Different times, years or quantities for the same slot."""
+    fa, fb = features(a.text), features(b.text)
+    if fa.question or fb.question or sim < 0.5 or not _different_voices(fa, fb):
+        return None
+    names, stems = _shared(fa, fb)
+    if not names or not stems:
+        return None
+    days = _days_conflict(fa, fb)
+    if days and _same_event(fa, fb, names, stems):
+        summary = (
+            f"The reports put the same event at different times: "
+            f"{_days_label(days[0])} versus {_days_label(days[1])}."
+        )
+        return Finding("date", summary, a.span, b.span, sim)
+    years = {str(y) for y in fa.years | fb.years}
+    name_stems = {t for n in names for t in content_stems(n)}
+    same_slot = any(
+        all(near(f, e, years, 6) and near(f, e, name_stems, 6) for f in (fa, fb)) for e in stems
+    )
+    if fa.years and fb.years and not fa.years & fb.years and same_slot:
+        summary = (
+            f"Different years for the same thing: {', '.join(map(str, sorted(fa.years)))} "
+            f"versus {', '.join(map(str, sorted(fb.years)))}."
+        )
+        return Finding("date", summary, a.span, b.span, sim)
+    units_a = {u for u, _ in fa.quantities}
+    for unit in sorted(units_a & {u for u, _ in fb.quantities}):
+        va = {v for u, v in fa.quantities if u == unit}
+        vb = {v for u, v in fb.quantities if u == unit}
+        if not va & vb and (unit in stems or unit == "%" or len(stems) >= 2):
+            shown = "%" if unit == "%" else f" {unit}"
+            summary = (
+                f"Different figures for the same thing: "
+                f"{', '.join(f'{v:g}{shown}' for v in sorted(va))} versus "
+                f"{', '.join(f'{v:g}{shown}' for v in sorted(vb))}."
+            )
+            return Finding("numeric", summary, a.span, b.span, sim)
+    return None
+
+
+def differing_lists(a: Claim, b: Claim, sim: float) -> Finding | None:
+    """Two lists of the same things (places, people) that do not match."""
+    fa, fb = features(a.text), features(b.text)
+    if sim < 0.35:
+        return None
+    for la in fa.lists:
+        for lb in fb.lists:
+            if len(la & lb) >= 2 and la != lb:
+
+                def show(items: frozenset[str]) -> str:
+                    return ", ".join(sorted(i.title() for i in items))
+
+                summary = (
+                    f"The lists differ: one names {len(la)} ({show(la)}), "
+                    f"the other {len(lb)} ({show(lb)})."
+                )
+                strength = sim + 0.05 * len(fa.stems & fb.stems)
+                return Finding("factual", summary, a.span, b.span, strength)
+    return None
+
+
+def _material_difference(x: str, y: str) -> bool:
+    wx, wy = words(x), words(y)
+    only_x = [w for w in set(wx) - set(wy) if not any(_one_edit(w, v) for v in wy)]
+    only_y = [w for w in set(wy) - set(wx) if not any(_one_edit(w, v) for v in wx)]
+    return bool(only_x or only_y)
+
+
+def quote_wording(a: Claim, b: Claim, sim: float) -> Finding | None:
+    """The same quotation given in materially different words."""
+    fa, fb = features(a.text), features(b.text)
+    if fa.speaker and fb.speaker and not _same_person(fa.speaker, fb.speaker):
+        return None
+    text_a = {s: _article_slice(a, s) for s in quote_segments(a)}
+    text_b = {s: _article_slice(b, s) for s in quote_segments(b)}
+    best: tuple[float, Span, Span] | None = None
+    for sa, qa in text_a.items():
+        for sb, qb in text_b.items():
+            wa, wb = set(words(qa)), set(words(qb))
+            overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
+            material = fold(qa) != fold(qb) and _material_difference(qa, qb)
+            if overlap >= 0.6 and material and (best is None or overlap > best[0]):
+                best = (overlap, sa, sb)
+    if best is None:
+        return None
+    who = (fa.speaker or fb.speaker or "").title() or "the same speaker"
+    qa, qb = text_a[best[1]], text_b[best[2]]
+    summary = f"The reports quote {who} in different words: {_short(qa, 60)} / {_short(qb, 60)}"
+    return Finding("quote_wording", summary, best[1], best[2], best[0])
+
+
+def _article_slice(claim: Claim, span: Span) -> str:
+    lo = span.start - claim.paragraph_start
+    return claim.paragraph[lo : lo + span.end - span.start]
+
+
+def _same_person(x: str, y: str) -> bool:
+    """Same last name, allowing a one-letter spelling variant (Bremer / Bremmer)."""
+    last_x, last_y = x.split()[-1], y.split()[-1]
+    return last_x == last_y or (min(len(last_x), len(last_y)) >= 4 and _one_edit(last_x, last_y))
+
+
+RULES = (disputed_claim, numbers_and_dates, differing_lists, negation_flip, quote_wording)

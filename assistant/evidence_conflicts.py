@@ -1,0 +1,127 @@
+"""Conflicts for one answer (among its evidence) and for the whole corpus, with citations."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from assistant.claims import Claim
+from assistant.conflicts import ArticleText, ConflictDetector, rank
+from assistant.extractive import ArticleView
+from assistant.records import Citation, Conflict
+from index.records import Chunk, Span
+from index.retrieval import ScoredSentence
+
+
+def claim_of(source: str, span: Span, text: str, vector: np.ndarray, view: ArticleView) -> Claim:
+    start = view.text.rfind("\n", 0, span.start) + 1
+    end = view.text.find("\n", span.end)
+    return Claim(
+        source=source,
+        span=span,
+        text=text,
+        vector=vector,
+        title=view.title,
+        published=view.published,
+        paragraph=view.text[start : end if end >= 0 else len(view.text)],
+        paragraph_start=start,
+    )
+
+
+def answer_conflicts(
+    detector: ConflictDetector,
+    evidence: list[ScoredSentence],
+    partners: list[Chunk],
+    embed: Callable[[list[str]], np.ndarray],
+    article: Callable[[str], ArticleView],
+    spellings: list[tuple[str, str, Conflict]],
+    mentioned: str,
+    limit: int,
+) -> list[Conflict]:
+    """Conflicts between the answer's evidence and the sentences of `partners` (the chunks
+    nearest to that evidence), plus the name spellings the answer or question uses."""
+    claims = [claim_of(s.source, s.span, s.text, s.vector, article(s.source)) for s in evidence]
+    taken = {(c.source, c.span.start) for c in claims}
+    others = []
+    for chunk in partners:
+        for span in chunk.sentences:
+            if (chunk.source, span.start) not in taken:
+                taken.add((chunk.source, span.start))
+                others.append(
+                    (
+                        chunk.source,
+                        span,
+                        chunk.text[span.start - chunk.start : span.end - chunk.start],
+                    )
+                )
+    vectors = embed([t for _, _, t in others])
+    claims += [
+        claim_of(src, span, text, vec, article(src))
+        for (src, span, text), vec in zip(others, vectors, strict=True)
+    ]
+    found = detector.detect(claims, range(len(evidence)))
+    found += [c for x, y, c in spellings if x in mentioned or y in mentioned]
+    return rank(found)[:limit]
+
+
+def cite_conflicts(
+    conflicts: list[Conflict], citations: list[Citation], article: Callable[[str], ArticleView]
+) -> tuple[list[Conflict], list[Citation], list[str]]:
+    """Give each side a citation (reusing one that covers it) and write the answer lines."""
+    citations = list(citations)
+    cited, lines = [], []
+    for conflict in conflicts:
+        sides = []
+        for side in conflict.sides:
+            match = next(
+                (
+                    c
+                    for c in citations
+                    if c.source == side.source and c.start <= side.start and side.end <= c.end
+                ),
+                None,
+            )
+            if match is None:
+                view = article(side.source)
+                match = Citation(
+                    id=len(citations) + 1,
+                    source=side.source,
+                    title=view.title,
+                    start=side.start,
+                    end=side.end,
+                    quote=side.quote,
+                    published=view.published,
+                )
+                citations.append(match)
+            sides.append(dataclasses.replace(side, citation=match.id))
+        cited.append(dataclasses.replace(conflict, sides=(sides[0], sides[1])))
+        lines.append(
+            f"Sources disagree: {conflict.summary} [{sides[0].citation}] vs [{sides[1].citation}]"
+        )
+    return cited, citations, lines
+
+
+def corpus_claims(
+    chunks: list[Chunk],
+    embed: Callable[[list[str]], np.ndarray],
+    article: Callable[[str], ArticleView],
+) -> tuple[list[Claim], list[ArticleText]]:
+    sentences: dict[tuple[str, int], tuple[str, Span, str]] = {}
+    for chunk in chunks:
+        for span in chunk.sentences:
+            text = chunk.text[span.start - chunk.start : span.end - chunk.start]
+            sentences.setdefault((chunk.source, span.start), (chunk.source, span, text))
+    items = sorted(sentences.values(), key=lambda t: (t[0], t[1].start))
+    vectors = embed([t for _, _, t in items])
+    claims = [
+        claim_of(src, span, text, vec, article(src))
+        for (src, span, text), vec in zip(items, vectors, strict=True)
+    ]
+    texts = []
+    for source in sorted({src for src, _, _ in items}):
+        view = article(source)
+        spans = tuple(c.span for c in claims if c.source == source)
+        texts.append(ArticleText(source, view.title, view.published, view.text, spans))
+    return claims, texts
