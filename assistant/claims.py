@@ -33,7 +33,9 @@ class Claim:
 
 # Communication verbs and nouns name the same event ("spoke", "talked", "conversation").
 _SYNONYMS = {"talk": "speak", "convers": "speak", "discuss": "speak", "chat": "speak"}
-_NEGATORS = frozenset({"not", "no", "never", "neither", "nor", "n't", "without", "none"})
+NEGATORS = frozenset(
+    {"not", "no", "never", "neither", "nor", "without", "none", "cannot", "excluding", "except"}
+)
 _CUE_STEMS = frozenset(
     {
         "deni",
@@ -109,8 +111,19 @@ _AGO = re.compile(rf"\b({_NUM})\s+(day|week|month|year|decade)s?\s+ago\b", re.I)
 _LAST = re.compile(r"\b(?:last|past|previous)\s+(week|month|year)\b", re.I)
 _OVER = re.compile(rf"\b(?:in\s+)?(?:over|more than)\s+({_NUM})\s+(day|week|month|year)s?\b", re.I)
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_FULL_DATE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(\d{{4}})\b"
+    rf"|\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
+)
+_COUNT_WORDS = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred"
 _QUANTITY = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent\b|per cent\b|[a-z]+)", re.I
+    rf"(?<![\w.])(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{_COUNT_WORDS})\s*"
+    r"(%|percent\b|per cent\b|[a-z]+)",
+    re.I,
 )
 _NAME_ITEM = r"[A-Z][\w’'-]+(?:\s[A-Z][\w’'-]+)?"
 _LIST = re.compile(rf"{_NAME_ITEM}(?:,\s{_NAME_ITEM})*,?\s(?:and|or)\s{_NAME_ITEM}")
@@ -147,6 +160,7 @@ class Features:
     claim: bool
     days_ago: tuple[tuple[float, bool], ...]  # (days, is_lower_bound)
     years: frozenset[int]
+    dates: frozenset[tuple[int, int, int]]  # full dates stated (year, month, day)
     quantities: frozenset[tuple[str, float]]  # (unit, value)
     lists: tuple[frozenset[str], ...]
     negated: frozenset[str]  # stems with a negator just before them
@@ -165,6 +179,7 @@ class Features:
             claim=claim,
             days_ago=_days_ago(text),
             years=frozenset(int(y) for y in _YEAR.findall(text)),
+            dates=_full_dates(text),
             quantities=_quantities(text),
             lists=tuple(
                 frozenset(_fold_name(i) for i in re.split(r",\s|,?\s(?:and|or)\s", m.group(0)))
@@ -235,6 +250,14 @@ def _names(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def _full_dates(text: str) -> frozenset[tuple[int, int, int]]:
+    out = set()
+    for d1, m1, y1, m2, d2, y2 in _FULL_DATE.findall(text):
+        day, month, year = (d1, m1, y1) if d1 else (d2, m2, y2)
+        out.add((int(year), _MONTHS.index(month.lower()) + 1, int(day)))
+    return frozenset(out)
+
+
 def _number(token: str) -> float:
     token = token.lower()
     return float(_NUMWORDS[token]) if token in _NUMWORDS else float(token)
@@ -256,8 +279,13 @@ def _quantities(text: str) -> frozenset[tuple[str, float]]:
         unit = _UNIT_ALIASES.get(unit, unit)
         if unit in STOPWORDS and unit != "%":
             continue
-        out.add((stem(unit) if unit != "%" else "%", float(value.replace(",", ""))))
+        number = _number(value) if value.lower() in _NUMWORDS else float(value.replace(",", ""))
+        out.add((stem(unit) if unit != "%" else "%", number))
     return frozenset(out)
+
+
+def is_negator(token: str) -> bool:
+    return token in NEGATORS or token.endswith("n't")
 
 
 _COPULAS = frozenset({"remain", "stay", "seem", "become", "appear", "even", "yet", "really"})
@@ -265,10 +293,10 @@ _COPULAS = frozenset({"remain", "stay", "seem", "become", "appear", "even", "yet
 
 def _negated(text: str) -> frozenset[str]:
     """Stems of the word each negator negates (the first content word after it)."""
-    tokens = re.findall(r"n't|\w+", fold(text))
+    tokens = re.findall(r"\w+n't|\w+", fold(text))
     out = set()
     for i, token in enumerate(tokens):
-        if token in _NEGATORS and not (token == "not" and tokens[i + 1 : i + 2] == ["only"]):
+        if is_negator(token) and not (token == "not" and tokens[i + 1 : i + 2] == ["only"]):
             for nxt in tokens[i + 1 : i + 5]:
                 if nxt not in STOPWORDS and nxt not in _COPULAS:
                     s = stem(nxt)

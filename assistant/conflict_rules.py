@@ -16,6 +16,7 @@ from assistant.claims import (
     Features,
     content_stems,
     features,
+    is_negator,
     near,
     quote_segments,
 )
@@ -59,19 +60,14 @@ def _different_voices(fa: Features, fb: Features) -> bool:
     return fa.speaker is None or fb.speaker is None or not _same_person(fa.speaker, fb.speaker)
 
 
-def _negator(token: str) -> bool:
-    return token in ("not", "no", "never", "neither", "nor", "none", "without") or token.endswith(
-        "n't"
-    )
-
-
 def _occurrences(f: Features, stem_: str) -> list[int]:
     """Token positions of `stem_`; where it is negated, only its negated occurrences."""
     negated = stem_ in f.negated
     return [
         i
         for i, (s, _) in enumerate(f.tokens)
-        if s == stem_ and (not negated or any(_negator(t) for t, _ in f.tokens[max(0, i - 4) : i]))
+        if s == stem_
+        and (not negated or any(is_negator(t) for t, _ in f.tokens[max(0, i - 4) : i]))
     ]
 
 
@@ -194,9 +190,12 @@ def _same_event(fa: Features, fb: Features, names: frozenset[str], stems: frozen
 def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
     """Different times, years or quantities for the same slot."""
     fa, fb = features(a.text), features(b.text)
-    if fa.question or fb.question or sim < 0.5 or not _different_voices(fa, fb):
+    if fa.question or fb.question or sim < SAME_TOPIC or not _different_voices(fa, fb):
         return None
     names, stems = _shared(fa, fb)
+    if names and fa.dates and fb.dates and not fa.dates & fb.dates and _close_dates(fa, fb):
+        summary = f"Different dates for the same thing: {_show_dates(fa)} versus {_show_dates(fb)}."
+        return Finding("date", summary, a.span, b.span, sim)
     if not names or not stems:
         return None
     days = _days_conflict(fa, fb)
@@ -230,6 +229,17 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
             )
             return Finding("numeric", summary, a.span, b.span, sim)
     return None
+
+
+def _close_dates(fa: Features, fb: Features) -> bool:
+    """Two dates a few days or years apart: the same fact reported differently."""
+    return any(abs(x[0] - y[0]) <= 2 for x in fa.dates for y in fb.dates)
+
+
+def _show_dates(f: Features) -> str:
+    import datetime as dt
+
+    return ", ".join(dt.date(*d).strftime("%-d %B %Y") for d in sorted(f.dates))
 
 
 def differing_lists(a: Claim, b: Claim, sim: float) -> Finding | None:

@@ -153,9 +153,7 @@ class Assistant:
             # report says the opposite, it says it about the same things.
             partners = [r.chunk for r in retrieved]
             partners += [hit.chunk for s in cited for hit in self.store.search(s.vector, 4)]
-            partners += [
-                chunk for s in cited for chunk, _ in self.keyword.search(s.text, 4)
-            ]
+            partners += [chunk for s in cited for chunk, _ in self.keyword.search(s.text, 4)]
             found = answer_conflicts(
                 self.detector,
                 cited,

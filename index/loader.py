@@ -113,13 +113,22 @@ def _title_of(text: str) -> str:
     return lines[0][:300] if lines else ""
 
 
+_DATELINE = re.compile(r"\b(published|updated|posted|date|dated)\b", re.I)
+
+
 def published_date(text: str) -> str | None:
-    """The first full date stated on a short line near the top, as YYYY-MM-DD."""
-    for line in text.splitlines()[:_HEADER_LINES]:
-        if len(line) > _MAX_DATE_LINE:
-            continue
+    """A full date on a dateline near the top (after the title), as YYYY-MM-DD.
+
+    A dateline is a short line that is mostly the date, or starts with "Published",
+    "Updated" and the like; a date inside a sentence ("born 21 August 1968") is not one.
+    """
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for line in lines[1:_HEADER_LINES]:
         match = _DATE.search(line)
-        if match:
+        if not match or len(line) > _MAX_DATE_LINE:
+            continue
+        rest = (line[: match.start()] + line[match.end() :]).strip()
+        if len(rest) <= 30 or _DATELINE.search(line[: match.start()]):
             parsed = parse_date(match.group(0))
             if parsed:
                 return parsed

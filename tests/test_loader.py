@@ -105,6 +105,9 @@ def test_html_text_is_extracted_and_scripts_dropped():
         ("Headline\nPublished 3 March 2021 at 10:00\nBody", "2021-03-03"),
         ("Headline\n2020-01-31\nBody", "2020-01-31"),
         ("Headline\nNo date here, only 2014 in passing.\nBody", None),
+        ("Julian Lewis Jones (born 21 August 1968)", None),
+        ("Obituary\nThe actor, who was born on 21 August 1968 in Wales, has died.", None),
+        ("Headline\nBy Jane Doe | Updated: Monday, 4 May 2020 09:15 GMT\nBody", "2020-05-04"),
     ],
 )
 def test_published_date(text, expected):
