@@ -214,7 +214,11 @@ BREAK = "|"  # stands for clause punctuation in `Features.tokens`
 
 
 def _tokens(text: str) -> list[tuple[str, bool]]:
+    """(stem, is a name) per word, BREAK per clause mark. A capital at the start of the
+    sentence or after a quotation mark proves nothing, so such a word is no name there
+    unless it is capitalised elsewhere in the sentence too."""
     out = []
+    capitalised_later = {m.group(0) for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w’'-]*", text)}
     for match in re.finditer(r"\w+(?:[’']\w+)*|[,;:.!?()“”\"—–]", text):
         word = match.group(0)
         if not word[0].isalnum() and word[0] != "_":
@@ -222,7 +226,13 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
             continue
         folded = fold(word)
         s = stem(folded)
-        out.append((_SYNONYMS.get(s, s), word[0].isupper() and folded not in _COMMON_CAPITALS))
+        opening = not out or out[-1][0] == BREAK
+        is_name = (
+            word[0].isupper()
+            and folded not in _COMMON_CAPITALS
+            and (not opening or word in capitalised_later)
+        )
+        out.append((_SYNONYMS.get(s, s), is_name))
     return out
 
 
@@ -284,8 +294,12 @@ def _quantities(text: str) -> frozenset[tuple[str, float]]:
     return frozenset(out)
 
 
+_NEGATOR_STEMS = frozenset(stem(w) for w in NEGATORS)
+
+
 def is_negator(token: str) -> bool:
-    return token in NEGATORS or token.endswith("n't")
+    """Is this word (or stem) a negation?"""
+    return token in NEGATORS or token in _NEGATOR_STEMS or token.endswith("n't")
 
 
 _COPULAS = frozenset({"remain", "stay", "seem", "become", "appear", "even", "yet", "really"})

@@ -126,7 +126,7 @@ def disputed_claim(a: Claim, b: Claim, sim: float) -> Finding | None:
     if len(shared) < 2 or len(shared) < 0.5 * len(proposition):
         return None
     names, _ = _shared(fd, fc)
-    if not names:
+    if not names and len(shared) < 3:
         return None
     about = ", ".join(sorted(shared)[:4])
     summary = f"{_upper_first(_who(fc))} asserts what {_who(fd)} denies (about: {about})."
@@ -143,7 +143,10 @@ def negation_flip(a: Claim, b: Claim, sim: float) -> Finding | None:
     flipped = {
         s for s in stems if (s in fa.negated) != (s in fb.negated) and _said_of_same(fa, fb, s)
     }
-    if not names or not flipped or (len(stems - flipped) < 1 and len(names) < 2):
+    # about the same thing: a shared name and another shared word, or three shared words
+    others = len(stems - flipped)
+    same_thing = (names and (others >= 1 or len(names) >= 2)) or others >= 3
+    if not flipped or not same_thing:
         return None
     cues = fa.denial or fb.denial or fa.claim or fb.claim
     kind = "disputed_claim" if cues else "factual"
@@ -167,11 +170,11 @@ def _days_conflict(fa: Features, fb: Features) -> tuple[float, float] | None:
 
 
 def _days_label(days: float) -> str:
-    for unit, size in (("year", 365), ("month", 30), ("week", 7), ("day", 1)):
-        n = round(days / size)
-        if days >= size * (2 if unit != "day" else 1) or unit == "day":
+    for unit, size, floor in (("year", 365, 730), ("month", 30, 28), ("week", 7, 14)):
+        if days >= floor:
+            n = round(days / size)
             return f"about {n} {unit}{'s' if n != 1 else ''} ago"
-    raise AssertionError("unreachable")
+    return f"about {round(days)} day{'s' if round(days) != 1 else ''} ago"
 
 
 _TIME = {"ago", "last", "past", "previous", "day", "week", "month", "year"}
@@ -206,11 +209,9 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
         )
         return Finding("date", summary, a.span, b.span, sim)
     years = {str(y) for y in fa.years | fb.years}
-    name_stems = {t for n in names for t in content_stems(n)}
-    same_slot = any(
-        all(near(f, e, years, 6) and near(f, e, name_stems, 6) for f in (fa, fb)) for e in stems
-    )
-    if fa.years and fb.years and not fa.years & fb.years and same_slot:
+    same_slot = any(all(near(f, e, years, 8) for f in (fa, fb)) for e in stems)
+    close = any(0 < abs(x - y) <= 3 for x in fa.years for y in fb.years)
+    if fa.years and fb.years and not fa.years & fb.years and close and same_slot:
         summary = (
             f"Different years for the same thing: {', '.join(map(str, sorted(fa.years)))} "
             f"versus {', '.join(map(str, sorted(fb.years)))}."

@@ -220,8 +220,9 @@ def _variant(x: str, y: str) -> bool:
     fx, fy = fold(x), fold(y)
     if min(len(fx), len(fy)) < 5 or fx == fy or fx[0] != fy[0]:
         return False
-    if fx.startswith(fy) or fy.startswith(fx):
-        return False  # Russia / Russian
+    longer, shorter = (fx, fy) if len(fx) > len(fy) else (fy, fx)
+    if longer.startswith(shorter) and longer[len(shorter) :] in ("n", "s"):
+        return False  # Russia / Russian, Kherson / Khersons
     return _one_edit(fx, fy)
 
 
