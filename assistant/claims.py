@@ -321,8 +321,13 @@ def _negated(text: str) -> frozenset[str]:
 
 def quote_segments(claim: Claim, min_words: int = 6) -> list[Span]:
     """Quotations of at least `min_words` words overlapping the claim, as article spans."""
+    return list(_quote_segments(claim.paragraph, claim.paragraph_start, claim.span, min_words))
+
+
+@lru_cache(maxsize=8192)
+def _quote_segments(paragraph: str, base: int, span: Span, min_words: int) -> tuple[Span, ...]:
     out = []
-    base = claim.paragraph_start
+    claim = Claim("", span, "", np.zeros(0), paragraph=paragraph, paragraph_start=base)
     for lo, hi in quoted_regions(claim.paragraph):
         a, b = base + lo, base + hi
         if b <= claim.span.start or a >= claim.span.end:
@@ -330,4 +335,4 @@ def quote_segments(claim: Claim, min_words: int = 6) -> list[Span]:
         inner = claim.paragraph[lo:hi]
         if len(inner.split()) >= min_words:
             out.append(Span(a, b))
-    return out
+    return tuple(out)

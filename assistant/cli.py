@@ -135,6 +135,42 @@ def ask(
     _guard(run)
 
 
+@app.command()
+def conflicts(
+    store: StoreOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List every disagreement between (and within) the indexed articles, by kind."""
+
+    def run() -> None:
+        bot = _open(store, must_exist=True)
+        found = bot.conflicts()
+        if json_out:
+            kinds: dict[str, int] = {}
+            for c in found:
+                kinds[c.kind] = kinds.get(c.kind, 0) + 1
+            payload = {
+                "count": len(found),
+                "by_kind": kinds,
+                "conflicts": [c.to_dict() for c in found],
+            }
+            typer.echo(json.dumps(payload, ensure_ascii=False))
+            return
+        if not found:
+            typer.echo("No disagreements found between the indexed articles.")
+        kind = None
+        for c in found:
+            if c.kind != kind:
+                kind = c.kind
+                typer.echo(f"\n== {kind.replace('_', ' ')} ==")
+            typer.echo(f"- {c.summary}")
+            for side in c.sides:
+                typer.echo(f"    {side.source} [{side.start}:{side.end}]")
+                typer.echo(f"    > {side.quote}")
+
+    _guard(run)
+
+
 def _human(answer: Answer) -> str:
     lines = [f"Q: {answer.question}", answer.answer, ""]
     for c in answer.citations or answer.nearest:

@@ -43,6 +43,17 @@ def _shared(fa: Features, fb: Features) -> tuple[frozenset[str], frozenset[str]]
     return names, (fa.stems & fb.stems) - name_stems
 
 
+def _surface(text: str, stems: set[str] | frozenset[str], limit: int = 4) -> str:
+    """The words of `text` whose stems are in `stems`, as written, in order."""
+    out: list[str] = []
+    for word in re.findall(r"\w+(?:[’']\w+)*", text):
+        s = content_stems(word)
+        word = re.sub(r"[’']s$", "", word)
+        if s & stems and word not in out:
+            out.append(word)
+    return ", ".join(out[:limit])
+
+
 def _short(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -128,8 +139,8 @@ def disputed_claim(a: Claim, b: Claim, sim: float) -> Finding | None:
     names, _ = _shared(fd, fc)
     if not names and len(shared) < 3:
         return None
-    about = ", ".join(sorted(shared)[:4])
-    summary = f"{_upper_first(_who(fc))} asserts what {_who(fd)} denies (about: {about})."
+    about = _surface(claimer.text, shared - {"claim"})
+    summary = f"{_upper_first(_who(fc))} asserts what {_who(fd)} denies (about {about})."
     return Finding("disputed_claim", summary, a.span, b.span, sim)
 
 
@@ -152,7 +163,7 @@ def negation_flip(a: Claim, b: Claim, sim: float) -> Finding | None:
     kind = "disputed_claim" if cues else "factual"
     neg, pos = (a, b) if flipped & fa.negated else (b, a)
     summary = (
-        f"One report negates what the other affirms ({', '.join(sorted(flipped))}): "
+        f"One report negates what the other affirms ({_surface(pos.text, flipped)}): "
         f"“{_short(neg.text, 70)}” against “{_short(pos.text, 70)}”."
     )
     return Finding(kind, summary, a.span, b.span, sim)

@@ -54,6 +54,8 @@ class ConflictDetector:
     def __init__(self, nli: NliScorer | None = None, nli_threshold: float = 0.9):
         self.nli = nli
         self.nli_threshold = nli_threshold
+        # Questions about one corpus meet the same sentence pairs again and again.
+        self._seen: dict[tuple, Finding | None] = {}
 
     def detect(self, claims: list[Claim], focus: Iterable[int] | None = None) -> list[Conflict]:
         """Conflicts between pairs of `claims` (with one side in `focus`, when given)."""
@@ -69,7 +71,7 @@ class ConflictDetector:
                 if (i not in focus_set and j not in focus_set) or sims[i, j] < 0.35:
                     continue
                 a, b = claims[i], claims[j]
-                finding = self._pair(a, b, float(sims[i, j]))
+                finding = self._pair_cached(a, b, float(sims[i, j]))
                 if finding is None:
                     if self.nli and a.source != b.source and sims[i, j] >= SAME_TOPIC:
                         unmatched.append((i, j))
@@ -89,6 +91,24 @@ class ConflictDetector:
         conflicts = [_conflict(f, a, b) for f, a, b in found.values()]
         return rank(_one_per_pair(conflicts))
 
+    def _pair_cached(self, a: Claim, b: Claim, sim: float) -> Finding | None:
+        key = (
+            a.source,
+            a.span,
+            a.text,
+            a.paragraph,
+            b.source,
+            b.span,
+            b.text,
+            b.paragraph,
+            round(sim, 4),
+        )
+        if key not in self._seen:
+            if len(self._seen) > 200_000:
+                self._seen.clear()
+            self._seen[key] = self._pair(a, b, sim)
+        return self._seen[key]
+
     def _pair(self, a: Claim, b: Claim, sim: float) -> Finding | None:
         if a.source == b.source:
             if _overlap(a.span, b.span):
@@ -98,7 +118,10 @@ class ConflictDetector:
                 return None  # one voice within one report: not two sides
             rules = _WITHIN_ARTICLE
         else:
+            fa, fb = features(a.text), features(b.text)
             rules = RULES
+        if not fa.names & fb.names and len(fa.stems & fb.stems) < 3:
+            return None  # every rule needs a shared name or several shared words
         for rule in rules:
             finding = rule(a, b, sim)
             if finding:

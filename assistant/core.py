@@ -71,7 +71,7 @@ class Assistant:
         self.detector = ConflictDetector(
             NliScorer(s.nli_model) if s.nli_model else None, s.nli_threshold
         )
-        self._texts: dict[tuple[str, str], str] = {}
+        self._views: dict[tuple[str, str], ArticleView] = {}  # by (source, sha256)
         self._corpus: dict[str, tuple[list[Conflict], list]] = {}
         self._lock = threading.Lock()
 
@@ -116,17 +116,20 @@ class Assistant:
 
     def article(self, source: str) -> ArticleView:
         """Title, date and exact text of an indexed article."""
-        info = {a.source: a for a in self.store.articles()}.get(source)
-        if info is None:
+        sha = self.store.article_sha(source)
+        if sha is None:
             raise InputError(f"no indexed article {source!r}")
-        key = (source, info.sha256)
-        text = self._texts.get(key)
-        if text is None:
+        view = self._views.get((source, sha))
+        if view is None:
+            info = next(a for a in self.store.articles() if a.source == source)
             text = self.store.article_text(source)
             if text is None:
                 raise StoreError(f"article {source!r} has no text in the store")
-            self._texts[key] = text
-        return ArticleView(info.title, info.published, text)
+            view = ArticleView(info.title, info.published, text)
+            if len(self._views) > 10_000:
+                self._views.clear()
+            self._views[(source, sha)] = view
+        return view
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -138,7 +141,9 @@ class Assistant:
         question = self.check_question(question)
         started = time.perf_counter()
         vector = self.embedder.embed_cached([question])[0]
-        retrieved = self.retriever.retrieve(question, self.settings.top_k, vector)
+        # More candidates than are scored: the extra ones serve the conflict check.
+        candidates = self.retriever.retrieve(question, 2 * self.settings.top_k, vector)
+        retrieved = candidates[: self.settings.top_k]
         scored = self.retriever.score_sentences(question, vector, retrieved)
         retrieved_at = time.perf_counter()
         composed = compose(
@@ -151,8 +156,7 @@ class Assistant:
             cited = list(composed.cited)
             # Nearest chunks to each cited sentence, by meaning and by words: where another
             # report says the opposite, it says it about the same things.
-            partners = [r.chunk for r in retrieved]
-            partners += [hit.chunk for s in cited for hit in self.store.search(s.vector, 4)]
+            partners = [r.chunk for r in candidates]
             partners += [chunk for s in cited for chunk, _ in self.keyword.search(s.text, 4)]
             found = answer_conflicts(
                 self.detector,

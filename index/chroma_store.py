@@ -216,27 +216,31 @@ class ChromaStore:
         return out
 
     def search(self, vector: np.ndarray, k: int) -> list[DenseHit]:
+        return self.search_many([vector], k)[0]
+
+    def search_many(self, vectors: list[np.ndarray], k: int) -> list[list[DenseHit]]:
+        """`search` for several vectors in one round trip."""
         current = {s: m["sha256"] for s, m in self._state().items()}
-        if not current:
-            return []
+        if not current or not len(vectors):
+            return [[] for _ in vectors]
         got = self._call(
             lambda: self._chunks.query(
-                query_embeddings=[vector],
+                query_embeddings=list(vectors),
                 n_results=k + 8,  # a few spare for chunks of a version being replaced
                 include=["documents", "metadatas", "distances"],
             )
         )
-        hits = []
-        for cid, doc, meta, dist in zip(
-            got["ids"][0],
-            got["documents"][0],
-            got["metadatas"][0],
-            got["distances"][0],
-            strict=True,
+        out = []
+        for ids, docs, metas, dists in zip(
+            got["ids"], got["documents"], got["metadatas"], got["distances"], strict=True
         ):
-            if current.get(meta["source"]) == meta["sha"]:
-                hits.append(DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist)))
-        return hits[:k]
+            hits = [
+                DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist))
+                for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
+                if current.get(meta["source"]) == meta["sha"]
+            ]
+            out.append(hits[:k])
+        return out
 
     def _call(self, fn):
         try:

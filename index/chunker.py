@@ -50,9 +50,11 @@ def _line_sentences(line: str) -> Iterator[Span]:
     # may alter (it re-joins hyphenated words).
     bounds = [*starts, len(line)]
     for start, nxt in itertools.pairwise(bounds):
-        end = len(line[start:nxt].rstrip()) + start
-        if end > start:
-            yield Span(start, end)
+        piece = line[start:nxt]
+        lead = len(piece) - len(piece.lstrip())  # syntok may keep odd white space (\x1f)
+        end = len(piece.rstrip()) + start
+        if end > start + lead:
+            yield Span(start + lead, end)
     if not starts:
         stripped = line.strip()
         first = line.index(stripped[0])

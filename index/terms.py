@@ -32,7 +32,10 @@ _KEEP = frozenset({"not", "no", "never", "only"})
 
 def fold(text: str) -> str:
     """Lower case, accents removed, curly apostrophes straightened."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'")).lower()
+    text = text.replace("’", "'")
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text).lower()
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
@@ -104,9 +107,13 @@ def stem(word: str) -> str:
 
 def terms(text: str, keep_negation: bool = False) -> list[str]:
     """Content-word stems of `text`, in order (stop words dropped)."""
-    out = []
-    for word in words(text):
-        if word in STOPWORDS and not (keep_negation and word in _KEEP):
-            continue
-        out.append(stem(word))
-    return out
+    return list(_terms(text, keep_negation))
+
+
+@lru_cache(maxsize=32768)
+def _terms(text: str, keep_negation: bool) -> tuple[str, ...]:
+    return tuple(
+        stem(word)
+        for word in words(text)
+        if word not in STOPWORDS or (keep_negation and word in _KEEP)
+    )

@@ -106,3 +106,27 @@ def test_bad_setting_names_the_value(store):
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "top_k" in done.stderr and "0" in done.stderr
+
+
+def test_conflicts_json(store):
+    done = run("conflicts", "--json", store=store)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["count"] == len(payload["conflicts"]) > 0
+    assert sum(payload["by_kind"].values()) == payload["count"]
+    for c in payload["conflicts"]:
+        assert c["kind"] in (
+            "disputed_claim",
+            "factual",
+            "numeric",
+            "date",
+            "quote_wording",
+            "name_spelling",
+            "outdated",
+        )
+        assert c["summary"] and len(c["sides"]) == 2
+        for side in c["sides"]:
+            text = Path(side["source"]).read_text(encoding="utf-8")
+            assert text[side["start"] : side["end"]] == side["quote"]
+    human = run("conflicts", store=store)
+    assert human.returncode == 0 and "== disputed claim ==" in human.stdout

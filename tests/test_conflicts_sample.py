@@ -1,0 +1,169 @@
+"""Conflicts on the sample corpus, per question and corpus-wide, with exact sides."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant import Assistant, Settings
+
+
+def _exact(bot, conflicts) -> None:
+    for c in conflicts:
+        assert len(c.sides) == 2
+        for side in c.sides:
+            assert bot.article(side.source).text[side.start : side.end] == side.quote
+
+
+def _answer_with(bot, question: str, kind: str):
+    answer = bot.ask(question)
+    _exact(bot, answer.conflicts)
+    found = [c for c in answer.conflicts if c.kind == kind]
+    assert found, f"no {kind} in {[c.kind for c in answer.conflicts]}\n{answer.answer}"
+    by_id = {c.id: c for c in answer.citations}
+    for c in answer.conflicts:
+        for side in c.sides:  # each side is cited, and the answer names both markers
+            cited = by_id[side.citation]
+            assert cited.source == side.source
+            assert cited.start <= side.start and side.end <= cited.end
+        line = f"[{c.sides[0].citation}] vs [{c.sides[1].citation}]"
+        assert "Sources disagree:" in answer.answer and line in answer.answer
+    return found
+
+
+def test_claim_and_denial(sample_bot):
+    found = _answer_with(sample_bot, "When did Musk last speak to Putin?", "disputed_claim")
+    quotes = " | ".join(s.quote for c in found for s in c.sides)
+    assert "claimed that Musk told him" in quotes
+    assert any(w in quotes for w in ("denies", "denied", "had not spoken"))
+
+
+def test_time_of_the_conversation(sample_bot):
+    answer = sample_bot.ask("When did Musk last speak to Putin?")
+    corpus = [c for c in sample_bot.conflicts() if c.kind == "date"]
+    assert corpus and "18 months" in corpus[0].summary and "month" in corpus[0].summary
+    assert answer.conflicts
+
+
+def test_territorial_lists_differ(sample_bot):
+    found = _answer_with(
+        sample_bot, "Which territories did Putin demand, according to Bremmer's email?", "factual"
+    )
+    assert any("Zaporizhzhia" in c.summary and "Luhansk" in c.summary for c in found)
+
+
+def test_neutrality_tweet_against_the_plan(sample_bot):
+    found = _answer_with(
+        sample_bot, "Does the peace plan call for Ukraine to remain neutral?", "factual"
+    )
+    quotes = [s.quote for c in found for s in c.sides]
+    assert any("does not remain neutral" in q for q in quotes)
+    assert any("neutrality" in q for q in quotes)
+
+
+def test_quote_in_two_wordings_and_name_spelled_two_ways(sample_bot):
+    q = "What did the Ukrainian ambassador to Germany reply to Musk?"
+    wording = _answer_with(sample_bot, q, "quote_wording")
+    assert {"F-off", "Fuck off"} <= {
+        w for c in wording for s in c.sides for w in ("F-off", "Fuck off") if w in s.quote
+    }
+    spelling = _answer_with(sample_bot, q, "name_spelling")
+    assert "Melnik" in spelling[0].summary and "Melnyk" in spelling[0].summary
+
+
+def test_bremmer_spelled_two_ways(sample_bot):
+    found = _answer_with(
+        sample_bot, "How long has Bremmer been writing his newsletter?", "name_spelling"
+    )
+    assert "Bremer" in found[0].summary and "Bremmer" in found[0].summary
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is Eurasia Group?",
+        "What did Kremlin spokesman Dmitri Peskov say about Musk's proposal?",
+        "Where did Musk speak at The Weekend festival?",
+        "What did Kirby say about Zelensky?",
+        "What did Musk say about Taiwan?",
+        "What has Starlink allowed Ukraine to do?",
+    ],
+)
+def test_consistent_evidence_raises_no_conflict(sample_bot, question):
+    answer = sample_bot.ask(question)
+    assert answer.answerable
+    assert [c for c in answer.conflicts if c.kind != "name_spelling"] == [], answer.answer
+
+
+def test_corpus_wide_conflicts_cover_each_kind(sample_bot):
+    conflicts = sample_bot.conflicts()
+    _exact(sample_bot, conflicts)
+    kinds = [c.kind for c in conflicts]
+    for kind in ("disputed_claim", "factual", "date", "quote_wording", "name_spelling"):
+        assert kind in kinds
+    order = [
+        "disputed_claim",
+        "factual",
+        "numeric",
+        "date",
+        "outdated",
+        "quote_wording",
+        "name_spelling",
+    ]
+    assert kinds == sorted(kinds, key=order.index)  # most important first
+    # nothing pairs a report with itself over the same span
+    for c in conflicts:
+        a, b = c.sides
+        assert not (a.source == b.source and a.start < b.end and b.start < a.end)
+
+
+def test_outdated_report_is_named(embedder):
+    bot = Assistant(Settings(store_path=None), embedder=embedder)
+    bot.add_document(
+        "Plant news\n\nAcme Corp employs 1,200 workers at its Ohio plant.",
+        "old.txt",
+        published="2019-03-01",
+    )
+    bot.add_document(
+        "Plant update\n\nAcme Corp employs 900 workers at its Ohio plant.",
+        "new.txt",
+        published="2023-05-02",
+    )
+    answer = bot.ask("How many workers does Acme Corp employ at its Ohio plant?")
+    assert [c.kind for c in answer.conflicts] == ["outdated"]
+    c = answer.conflicts[0]
+    assert c.sides[0].source == "new.txt" and "2023-05-02" in c.summary
+    _exact(bot, answer.conflicts)
+
+
+CLAIMS = st.sampled_from(
+    [
+        "Mayor Anna Kowalska denied that the council sold the harbour to Acme.",
+        "Councillor Piotr Nowak said the council sold the harbour to Acme in May.",
+        "The harbour deal was worth 40 million euros, officials said.",
+        "The harbour deal was worth 25 million euros.",
+        "“We will never sell the harbour,” Kowalska said.\u00a0",
+        "“We would never sell our harbour,” Kowalska said.",
+        "The port of Gdynia did not reopen on Monday.",
+        "The port of Gdynia reopened on Monday 😀.",
+    ]
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.lists(CLAIMS, min_size=1, max_size=5), min_size=2, max_size=3),
+    st.sampled_from(["\n", "\r\n\r\n", " "]),
+)
+def test_conflict_sides_are_exact_on_generated_articles(embedder, articles, sep):
+    bot = Assistant(Settings(store_path=None), embedder=embedder)
+    for i, sentences in enumerate(articles):
+        bot.add_document("Harbour news" + sep + sep.join(sentences), f"gen{i}.txt")
+    _exact(bot, bot.conflicts())
+    answer = bot.ask("Did the council sell the harbour?")
+    _exact(bot, answer.conflicts)
+    for c in answer.citations:
+        assert bot.article(c.source).text[c.start : c.end] == c.quote
