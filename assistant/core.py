@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from assistant.conflicts import ConflictDetector, name_spellings, rank
 from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
 from assistant.extractive import ArticleView, compose
+from assistant.followup import standalone_query
 from assistant.nli import NliScorer
 from assistant.records import Answer, Conflict
 from assistant.settings import Settings
@@ -136,15 +137,19 @@ class Assistant:
     def check_question(self, question: str) -> str:
         return check_question(question, self.settings.max_question_chars)
 
-    def ask(self, question: str) -> Answer:
-        """Answer from the indexed articles, citing exact spans, or say they do not say."""
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
+        """Answer from the indexed articles, citing exact spans, or say they do not say.
+
+        `history` holds the earlier questions of a conversation, oldest first.
+        """
         question = self.check_question(question)
         started = time.perf_counter()
-        vector = self.embedder.embed_cached([question])[0]
+        query = standalone_query(question, [h for h in history if isinstance(h, str)])
+        vector = self.embedder.embed_cached([query])[0]
         # More candidates than are scored: the extra ones serve the conflict check.
-        candidates = self.retriever.retrieve(question, 2 * self.settings.top_k, vector)
+        candidates = self.retriever.retrieve(query, 2 * self.settings.top_k, vector)
         retrieved = candidates[: self.settings.top_k]
-        scored = self.retriever.score_sentences(question, vector, retrieved)
+        scored = self.retriever.score_sentences(query, vector, retrieved)
         retrieved_at = time.perf_counter()
         composed = compose(
             scored, self.article, self.settings.min_confidence, self.settings.answer_sentences
@@ -153,12 +158,17 @@ class Assistant:
         text, citations, conflicts = composed.text, list(composed.citations), []
         if composed.answerable and self.settings.max_conflicts:
             mentioned = " ".join([question, *(c.quote for c in citations)])
+            # a name the question asks about counts as met in both spellings
+            mentioned += " " + " ".join(
+                f"{x} {y}" for x, y, _ in self._spellings() if x in question or y in question
+            )
             cited = list(composed.cited)
             # Nearest chunks to each cited sentence, by meaning and by words: where another
             # report says the opposite, it says it about the same things.
             partners = [r.chunk for r in candidates]
             partners += [chunk for s in cited for chunk, _ in self.keyword.search(s.text, 4)]
             found = answer_conflicts(
+                vector,
                 self.detector,
                 cited,
                 partners,
@@ -219,6 +229,22 @@ class Assistant:
                 found = self.detector.detect(claims) + [c for _, _, c in spellings]
                 self._corpus[key] = (rank(found), spellings)
         return self._corpus[key]
+
+    def standalone(self, question: str, history: list[str] | tuple[str, ...] = ()) -> str:
+        """The retrieval query for a (follow-up) question."""
+        return standalone_query(question, list(history))
+
+    def evaluate(self, questions, k: int = 5, compare: bool = False, progress=None):
+        """Score a question set (a JSONL path) against the index; one report per system."""
+        from assistant.evaluate import evaluate
+        from assistant.questions import QuestionSet, load_questions
+
+        qset = (
+            questions
+            if isinstance(questions, QuestionSet)
+            else load_questions(questions, [a.source for a in self.articles()])
+        )
+        return evaluate(self, qset, k=k, compare=compare, progress=progress)
 
     def as_retriever(self, k: int | None = None) -> BaseRetriever:
         """The hybrid index as a LangChain retriever (Documents carry source, title, start, end)."""

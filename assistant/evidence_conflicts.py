@@ -30,7 +30,11 @@ def claim_of(source: str, span: Span, text: str, vector: np.ndarray, view: Artic
     )
 
 
+RELEVANT = 0.3  # cosine between each side of a conflict and the question, to be shown with it
+
+
 def answer_conflicts(
+    query: np.ndarray,
     detector: ConflictDetector,
     evidence: list[ScoredSentence],
     partners: list[Chunk],
@@ -62,7 +66,13 @@ def answer_conflicts(
         for (src, span, text), vec in zip(others, vectors, strict=True)
     ]
     found = detector.detect(claims, range(len(evidence)))
-    found += [c for x, y, c in spellings if x in mentioned or y in mentioned]
+    # A cited sentence may carry a disputed claim in passing ("X, who heads Y, claimed Z"):
+    # show a disagreement only when both of its sides bear on the question.
+    if found:
+        vectors = embed([s.quote for c in found for s in c.sides]) @ query
+        found = [c for i, c in enumerate(found) if min(vectors[2 * i : 2 * i + 2]) >= RELEVANT]
+    # a spelling difference the reader meets in this answer (or asked about)
+    found += [c for x, y, c in spellings if x in mentioned and y in mentioned]
     return rank(found)[:limit]
 
 

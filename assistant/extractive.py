@@ -41,10 +41,11 @@ class Composed:
 def confidence(s: ScoredSentence) -> float:
     """How sure we are that a sentence answers the question (0..1, roughly).
 
-    A sentence that misses a name the question asks about is unlikely to answer it.
+    A sentence that misses a name the question asks about, or the kind of answer it asks
+    for (no number for "how many"), is unlikely to answer it.
     """
     base = 0.5 * s.dense + 0.3 * s.coverage + 0.2 * s.context_coverage
-    return base * (0.5 + 0.5 * s.entity_coverage)
+    return base * (0.5 + 0.5 * s.entity_coverage) * (1.0 if s.shape_found else 0.75)
 
 
 def compose(

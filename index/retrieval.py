@@ -34,6 +34,7 @@ class ScoredSentence:
     coverage: float  # idf-weighted share of the question's terms found in the sentence
     context_coverage: float  # the same, over the sentence and its neighbours
     entity_coverage: float  # share of the question's names found near the sentence
+    shape_found: bool  # holds the kind of answer asked for (a time for "when", ...)
     score: float
     vector: np.ndarray
 
@@ -116,6 +117,7 @@ class HybridRetriever:
                     coverage=coverage,
                     context_coverage=context,
                     entity_coverage=entities,
+                    shape_found=shape_found(question, text),
                     score=score,
                     vector=vec,
                 )
@@ -206,6 +208,16 @@ _NUMBER = re.compile(
     re.I,
 )
 _NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+
+
+def shape_found(question: str, sentence: str) -> bool:
+    """Does the sentence hold the kind of answer the question asks for (when a time, how
+    many a number)? True when the question asks for no particular kind."""
+    if _WHEN.search(question):
+        return bool(_TIME.search(sentence))
+    if _HOW_MANY.search(question):
+        return bool(_NUMBER.search(sentence))
+    return True
 
 
 def _shape_bonus(question: str, sentence: str) -> float:

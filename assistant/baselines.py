@@ -1,0 +1,107 @@
+"""Baselines the evaluation compares against, measured on the same index and questions.
+
+The LangChain baseline is the canonical RAG retrieval step: `langchain_chroma.Chroma` with the
+same MiniLM embeddings and `similarity_search(question, k)`; its "answer" is the top chunk,
+cited as a whole chunk.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+import numpy as np
+
+from assistant.records import Answer, Citation
+from index.records import Chunk
+from index.retrieval import HybridRetriever, RetrievedChunk
+
+
+class DenseOnlyRetriever:
+    """The hybrid retriever with the keyword half switched off."""
+
+    def __init__(self, hybrid: HybridRetriever):
+        self._hybrid = hybrid
+
+    def refresh(self) -> None:
+        self._hybrid.refresh()
+
+    def retrieve(
+        self, question: str, k: int, vector: np.ndarray | None = None
+    ) -> list[RetrievedChunk]:
+        if vector is None:
+            vector = self._hybrid.embedder.embed_cached([question])[0]
+        hits = self._hybrid.store.search(vector, k)
+        return [RetrievedChunk(h.chunk, h.similarity, i) for i, h in enumerate(hits)]
+
+    def score_sentences(self, question, vector, retrieved):
+        return self._hybrid.score_sentences(question, vector, retrieved)
+
+
+class _Embeddings:
+    """Our embedder behind LangChain's `Embeddings` interface."""
+
+    def __init__(self, embedder):
+        self._embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._embedder.embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embedder.embed_cached([text])[0].tolist()
+
+
+class LangChainBaseline:
+    def __init__(self, embedder, chunks: list[Chunk], article: Callable):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from langchain_chroma import Chroma
+        from langchain_core.embeddings import Embeddings
+
+        adapter = type("MiniLM", (_Embeddings, Embeddings), {})(embedder)
+        self._store = Chroma(
+            collection_name=f"baseline-{uuid.uuid4().hex[:8]}",
+            embedding_function=adapter,
+            client=chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False)),
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+        self._chunks = {c.id: c for c in chunks}
+        if chunks:
+            self._store.add_texts(
+                [c.text for c in chunks],
+                metadatas=[{"source": c.source, "start": c.start, "end": c.end} for c in chunks],
+                ids=[c.id for c in chunks],
+            )
+        self._article = article
+
+    def ask(self, question: str, k: int) -> tuple[Answer, list[Chunk]]:
+        started = time.perf_counter()
+        docs = self._store.similarity_search(question, k=k)
+        ranked = [self._chunks[d.id] for d in docs if d.id in self._chunks]
+        citations = ()
+        text = "No passages."
+        if ranked:
+            top = ranked[0]
+            view = self._article(top.source)
+            citations = (
+                Citation(
+                    1,
+                    top.source,
+                    view.title,
+                    top.start,
+                    top.end,
+                    view.text[top.start : top.end],
+                    view.published,
+                ),
+            )
+            text = f"{top.text} [1]"
+        answer = Answer(
+            question,
+            text,
+            bool(ranked),
+            citations,
+            mode="langchain_top_chunk",
+            timings_ms={"total": (time.perf_counter() - started) * 1000},
+        )
+        return answer, ranked
