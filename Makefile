@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 STORE  ?= .assistant/store
 export ASSISTANT_STORE_PATH ?= $(STORE)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint eval bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,7 +26,12 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install lint
+# The project's question set, with floors just under today's figures (the table is printed).
+eval: install
+	$(VENV)/bin/assistant eval data/questions.jsonl --corpus data/articles \
+		--floors data/eval_floors.json --report reports/eval
+
+test: install lint eval
 	$(PY) -m pytest -q
 
 bench: install

@@ -171,6 +171,75 @@ def conflicts(
     _guard(run)
 
 
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Argument(help="Question set (JSONL)")],
+    store: StoreOpt = None,
+    corpus: Annotated[
+        list[str] | None,
+        typer.Option("--corpus", help="Index these into a fresh in-memory store first (timed)"),
+    ] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the report here")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Recall@k cut-off")] = 5,
+    compare: Annotated[bool, typer.Option("--compare", help="Also run the baselines")] = False,
+    floors: Annotated[
+        Path | None, typer.Option("--floors", help="JSON of minimum figures; exit 1 below them")
+    ] = None,
+) -> None:
+    """Score the assistant against a question set (and, with --compare, the baselines)."""
+    import time
+
+    from tqdm import tqdm
+
+    from assistant import Assistant, Settings
+    from assistant.questions import load_questions
+    from assistant.report import table, write_report
+
+    def run() -> None:
+        index_seconds = None
+        if corpus:
+            bot = Assistant(Settings(store_path=None))
+            started = time.perf_counter()
+            bot.index(corpus)
+            index_seconds = time.perf_counter() - started
+        else:
+            bot = _open(store, must_exist=True)
+        qset = load_questions(questions, [a.source for a in bot.articles()])
+        systems = 3 if compare else 1
+        with tqdm(
+            total=len(qset.questions) * systems, desc="evaluating", unit="q", file=sys.stderr
+        ) as bar:
+            reports = bot.evaluate(qset, k=k, compare=compare, progress=bar.update)
+        for r in reports:
+            r.summary["index_seconds"] = index_seconds
+        typer.echo(table(reports))
+        if report:
+            typer.echo(f"report written to {write_report(reports, report, str(questions))}")
+        if floors:
+            low = _below_floors(reports[0].summary, floors)
+            if low:
+                _fail("below the floor: " + "; ".join(low))
+
+    _guard(run)
+
+
+def _below_floors(summary: dict, floors_file: Path) -> list[str]:
+    from index.errors import InputError
+
+    try:
+        floors = json.loads(floors_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read floors {floors_file}: {exc}") from exc
+    low = []
+    for metric, floor in floors.items():
+        if metric not in summary:
+            raise InputError(f"unknown metric in {floors_file}: {metric!r}")
+        value = summary[metric]
+        if value is None or value < floor:
+            low.append(f"{metric} = {value} < {floor}")
+    return low
+
+
 def _human(answer: Answer) -> str:
     lines = [f"Q: {answer.question}", answer.answer, ""]
     for c in answer.citations or answer.nearest:
