@@ -19,9 +19,7 @@ install: $(STAMP)
 
 run: install
 	$(VENV)/bin/assistant index data/articles
-	printf '%s\n' "When did Musk last speak to Putin?" \
-		"Which territories did Putin demand according to Bremmer's email?" \
-		"What is Tesla's share price?" | $(VENV)/bin/assistant ask -
+	$(VENV)/bin/assistant chat
 
 lint: install
 	$(VENV)/bin/ruff check .

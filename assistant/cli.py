@@ -240,6 +240,26 @@ def _below_floors(summary: dict, floors_file: Path) -> list[str]:
     return low
 
 
+@app.command()
+def chat(
+    store: StoreOpt = None,
+    host: Annotated[str | None, typer.Option("--host", help="Address (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 7860)")] = None,
+) -> None:
+    """Start the web chat (Gradio) on the store."""
+
+    def run() -> None:
+        # The one import of `ui` from here: the CLI is the edge where the app starts.
+        from ui.app import launch
+
+        bot = _open(store, must_exist=False)
+        where = f"http://{host or bot.settings.ui_host}:{port or bot.settings.ui_port}"
+        typer.echo(f"web chat on {where} (Ctrl+C to stop)", err=True)
+        launch(bot, host, port)
+
+    _guard(run)
+
+
 def _human(answer: Answer) -> str:
     lines = [f"Q: {answer.question}", answer.answer, ""]
     for c in answer.citations or answer.nearest:

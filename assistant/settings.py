@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10)
     max_conflicts: int = Field(3, ge=0, le=20, description="conflicts shown with one answer")
 
+    ui_host: str = Field("127.0.0.1", min_length=1, description="web chat address")
+    ui_port: int = Field(7860, ge=1, le=65535)
+    ui_auth: str | None = Field(None, pattern=r"^[^:]+:.+$", description="user:password")
+    ui_max_upload_mb: float = Field(10.0, gt=0, le=1024)
+
     nli_model: str | None = Field(None, description="a local NLI CrossEncoder; None: rules only")
     nli_threshold: float = Field(0.9, gt=0, le=1)
 
