@@ -69,6 +69,9 @@ def index(
     paths: Annotated[list[str], typer.Argument(help="Files or folders of articles")],
     store: StoreOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Also remove articles whose files are gone")
+    ] = False,
 ) -> None:
     """Index articles (.txt, .md, .html, .json, .jsonl); unchanged files are skipped."""
     from tqdm import tqdm
@@ -79,15 +82,18 @@ def index(
         files = find_files(paths)
         bot = _open(store, must_exist=False)
         with tqdm(total=len(files), unit="file", desc="indexing", file=sys.stderr) as bar:
-            report = bot.index(paths, progress=lambda _: bar.update())
+            report = bot.index(paths, progress=lambda _: bar.update(), sync=sync)
         if json_out:
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
             return
+        removed = f"{len(report.removed)} removed, " if sync else ""
         typer.echo(
-            f"{len(report.added)} added, {len(report.replaced)} replaced, "
+            f"{len(report.added)} added, {len(report.replaced)} replaced, {removed}"
             f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
             f"{report.chunks_added} chunks written to {bot.store.where}"
         )
+        if not (report.added or report.replaced or report.removed):
+            typer.echo("Nothing changed: the store already matches.")
         for skipped in report.skipped:
             typer.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
 

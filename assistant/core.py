@@ -79,12 +79,19 @@ class Assistant:
     # -- the corpus ----------------------------------------------------------------------------
 
     def index(
-        self, paths: Iterable[str | Path], progress: Callable[[str], None] | None = None
+        self,
+        paths: Iterable[str | Path],
+        progress: Callable[[str], None] | None = None,
+        sync: bool = False,
     ) -> IndexReport:
-        """Index files and folders; unchanged files are skipped, changed ones replaced."""
+        """Index files and folders; unchanged files are skipped, changed ones replaced.
+
+        With `sync`, articles of files deleted from those folders are removed too. Leftovers
+        of an interrupted run are swept first.
+        """
         with self._lock:
             self.store.sweep()
-            return self._indexer.index_paths(list(paths), progress)
+            return self._indexer.index_paths(list(paths), progress, sync=sync)
 
     def add_document(
         self,

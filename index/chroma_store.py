@@ -73,7 +73,14 @@ class ChromaStore:
             )
             self._batch = max(1, min(client.get_max_batch_size(), 5000))
         except STORE_FAILURES as exc:
-            raise StoreError(f"cannot open the {where}: {exc}") from exc
+            if host:
+                advice = f"is it running? (chroma run --path DIR --host {host} --port {port})"
+            else:
+                advice = (
+                    "the folder may be damaged or from an incompatible Chroma version: "
+                    "move it away and re-index (assistant index PATH...)"
+                )
+            raise StoreError(f"cannot open the {where}: {exc}; {advice}") from exc
         self._lock = threading.Lock()
         self._refresh = refresh_seconds
         self._current: dict[str, dict] = {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from index.chunker import chunk_article
@@ -23,25 +24,55 @@ class Indexer:
         self.chunk_chars, self.overlap = chunk_chars, overlap
 
     def index_paths(
-        self, paths: Iterable[str | Path], progress: Callable[[str], None] | None = None
+        self,
+        paths: Iterable[str | Path],
+        progress: Callable[[str], None] | None = None,
+        sync: bool = False,
     ) -> IndexReport:
-        files = find_files(list(paths))
-        return self.index_files(files, progress)
+        """Index files and folders; with `sync`, also remove the articles of files that are
+        gone from them, so the store matches the folders."""
+        paths = list(paths)
+        files = find_files(paths)
+        report = self.index_files(files, progress)
+        if not sync:
+            return report
+        seen = {
+            *report.added,
+            *report.replaced,
+            *report.unchanged,
+            *(s.path for s in report.skipped),
+        }
+        removed = []
+        for info in self.store.articles():
+            if info.source not in seen and _within(info.source, paths):
+                self.store.remove_article(info.source)
+                removed.append(info.source)
+        return IndexReport(
+            report.added,
+            report.replaced,
+            report.unchanged,
+            tuple(removed),
+            report.skipped,
+            report.chunks_added,
+        )
 
     def index_files(
         self, files: list[SourceFile], progress: Callable[[str], None] | None = None
     ) -> IndexReport:
-        articles: list[Article] = []
         skipped: list[Skipped] = []
-        for file in files:
-            try:
-                articles.extend(load_file(file))
-            except LoadError as exc:
-                log.warning("skipped %s: %s", file.source, exc)
-                skipped.append(Skipped(file.source, str(exc)))
-            if progress:
-                progress(file.source)
-        report = self.index_articles(articles)
+
+        def articles() -> Iterator[Article]:
+            # Files are read one at a time while earlier ones are embedded and stored.
+            for file in files:
+                try:
+                    yield from load_file(file)
+                except LoadError as exc:
+                    log.warning("skipped %s: %s", file.source, exc)
+                    skipped.append(Skipped(file.source, str(exc)))
+                if progress:
+                    progress(file.source)
+
+        report = self.index_articles(articles())
         return IndexReport(
             report.added,
             report.replaced,
@@ -51,7 +82,7 @@ class Indexer:
             report.chunks_added,
         )
 
-    def index_articles(self, articles: list[Article]) -> IndexReport:
+    def index_articles(self, articles: Iterable[Article]) -> IndexReport:
         added, replaced, unchanged = [], [], []
         pending: list[tuple[Article, list[Chunk]]] = []
         total = 0
@@ -67,8 +98,11 @@ class Indexer:
             total += len(texts)
             pending.clear()
 
-        latest = {a.source: a for a in articles}  # a file given twice is indexed once
-        for article in latest.values():
+        done: set[str] = set()
+        for article in articles:
+            if article.source in done:
+                continue  # a file given twice is indexed once
+            done.add(article.source)
             old = self.store.article_sha(article.source)
             if old == article.sha256:
                 unchanged.append(article.source)
@@ -81,3 +115,13 @@ class Indexer:
         if pending:
             flush()
         return IndexReport(tuple(added), tuple(replaced), tuple(unchanged), chunks_added=total)
+
+
+def _within(source: str, paths: list[str | Path]) -> bool:
+    """Was `source` indexed from one of `paths` (a file, an entry of a JSONL file, or a file
+    below a folder)?"""
+    for given in paths:
+        root = str(Path(str(given)))
+        if source == root or source.startswith(root + "#") or source.startswith(root + os.sep):
+            return True
+    return False

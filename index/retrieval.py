@@ -105,6 +105,8 @@ class HybridRetriever:
             entities = _found_share(names, near)
             score = 0.55 * float(sim) + 0.35 * coverage + 0.1 * context - 0.01 * rank
             score += _shape_bonus(question, text)
+            if "?" in text:
+                score -= 0.3  # a headline question states nothing
             if len(own - question_terms) < 2:
                 score -= 1.0  # it only echoes the question, so it cannot answer it
             out.append(
