@@ -78,7 +78,7 @@ def test_server_stops_and_comes_back(embedder, tmp_path):
 def test_unreachable_server_is_a_clear_error(embedder):
     from chroma_server import free_port
 
-    with pytest.raises(StoreError, match="Chroma server 127.0.0.1"):
+    with pytest.raises(StoreError, match=r"Chroma server 127\.0\.0\.1"):
         Assistant(Settings(chroma_host="127.0.0.1", chroma_port=free_port()), embedder=embedder)
 
 
