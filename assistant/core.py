@@ -35,6 +35,10 @@ def check_question(question: object, limit: int) -> str:
     """The question with control characters blanked; `InputError` if it cannot be asked."""
     if not isinstance(question, str):
         raise InputError("the question must be text")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError("the question is not valid Unicode text") from exc
     cleaned = _CONTROL.sub(" ", question).strip()
     if not cleaned:
         raise InputError("the question is empty")

@@ -77,8 +77,8 @@ def load_file(file: SourceFile) -> list[Article]:
 
 
 def parse_bytes(raw: bytes, source: str, suffix: str) -> list[Article]:
-    if b"\x00" in raw[:8192]:
-        raise LoadError("binary file")
+    if b"\x00" in raw:
+        raise LoadError("binary file (it contains NUL bytes)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -86,10 +86,25 @@ def parse_bytes(raw: bytes, source: str, suffix: str) -> list[Article]:
     if not text.strip():
         raise LoadError("empty file")
     if suffix in (".json", ".jsonl"):
-        return list(_json_articles(text, source, suffix))
-    if suffix in (".html", ".htm"):
-        return [_html_article(text, source)]
-    return [plain_article(text, source)]
+        articles = list(_json_articles(text, source, suffix))
+    elif suffix in (".html", ".htm"):
+        articles = [_html_article(text, source)]
+    else:
+        articles = [plain_article(text, source)]
+    for article in articles:
+        _check_text(article)
+    return articles
+
+
+def _check_text(article: Article) -> None:
+    """Text the store can keep: valid Unicode (JSON can smuggle lone surrogates), no NUL."""
+    try:
+        article.text.encode("utf-8")
+        article.title.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise LoadError(f"{article.source}: invalid Unicode (lone surrogate)") from exc
+    if "\x00" in article.text or "\x00" in article.title:
+        raise LoadError(f"{article.source}: text contains NUL characters")
 
 
 def plain_article(text: str, source: str, title: str | None = None) -> Article:
@@ -164,6 +179,8 @@ def _json_load(text: str, where: str) -> object:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise LoadError(f"invalid JSON ({where}: {exc.msg})") from exc
+    except RecursionError as exc:
+        raise LoadError(f"invalid JSON ({where}: nested too deeply)") from exc
 
 
 def _json_article(record: object, source: str) -> Article:
