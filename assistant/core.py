@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,10 @@ from assistant.conflicts import ConflictDetector, name_spellings, rank
 from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
 from assistant.extractive import ArticleView, compose
 from assistant.followup import standalone_query
+from assistant.generate import llm_answer
+from assistant.llm import make_generator
 from assistant.nli import NliScorer
+from assistant.prompts import load_prompt
 from assistant.records import Answer, Conflict
 from assistant.settings import Settings
 from index.chroma_store import ChromaStore
@@ -73,6 +76,8 @@ class Assistant:
         self.keyword = KeywordIndex()
         self.retriever = HybridRetriever(self.store, self.embedder, self.keyword, s.candidates)
         self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)
+        self.generator = make_generator(s)
+        self.prompt = load_prompt("grounded_answer") if self.generator else None
         self.detector = ConflictDetector(
             NliScorer(s.nli_model) if s.nli_model else None, s.nli_threshold
         )
@@ -153,6 +158,25 @@ class Assistant:
 
         `history` holds the earlier questions of a conversation, oldest first.
         """
+        answer = None
+        for event in self.ask_stream(question, history):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def ask_stream(
+        self, question: str, history: list[str] | tuple[str, ...] = ()
+    ) -> Iterator[str | Answer]:
+        """Like `ask`, yielding a generated answer's tokens as they come, then the Answer
+        (checked: the generated text only if it passed the grounding check)."""
+        base, lines = self._extractive(question, history)
+        if self.generator is None or not base.answerable:
+            yield base
+            return
+        yield from llm_answer(self.generator, self.prompt, base, lines)
+
+    def _extractive(self, question: str, history) -> tuple[Answer, list[str]]:
         question = self.check_question(question)
         started = time.perf_counter()
         query = standalone_query(question, [h for h in history if isinstance(h, str)])
@@ -166,7 +190,7 @@ class Assistant:
             scored, self.article, self.settings.min_confidence, self.settings.answer_sentences
         )
         answered_at = time.perf_counter()
-        text, citations, conflicts = composed.text, list(composed.citations), []
+        text, citations, conflicts, lines = composed.text, list(composed.citations), [], []
         if composed.answerable and self.settings.max_conflicts:
             mentioned = " ".join([question, *(c.quote for c in citations)])
             # a name the question asks about counts as met in both spellings
@@ -198,7 +222,7 @@ class Assistant:
             "conflicts": (done_at - answered_at) * 1000,
             "total": (done_at - started) * 1000,
         }
-        return Answer(
+        answer = Answer(
             question=question,
             answer=text,
             answerable=composed.answerable,
@@ -207,6 +231,7 @@ class Assistant:
             nearest=composed.nearest,
             timings_ms=timings,
         )
+        return answer, lines
 
     def conflicts(self) -> list[Conflict]:
         """Every disagreement in the indexed corpus, most important kinds first."""

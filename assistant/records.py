@@ -73,6 +73,7 @@ class Answer:
     mode: str = "extractive"
     nearest: tuple[Citation, ...] = ()  # shown when the articles do not say
     timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str = ""  # why a generated answer was replaced by the extractive one
 
     def to_dict(self) -> dict:
         return {
@@ -83,5 +84,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "conflicts": [c.to_dict() for c in self.conflicts],
             "nearest": [c.to_dict() for c in self.nearest],
+            "notice": self.notice,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

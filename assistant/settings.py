@@ -7,6 +7,7 @@ the rejected value, with no hand-written parsing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,13 @@ class Settings(BaseSettings):
     ui_port: int = Field(7860, ge=1, le=65535)
     ui_auth: str | None = Field(None, pattern=r"^[^:]+:.+$", description="user:password")
     ui_max_upload_mb: float = Field(10.0, gt=0, le=1024)
+
+    generator: Literal["extractive", "openai", "llamacpp"] = "extractive"
+    llm_base_url: str | None = Field(None, description="an OpenAI-compatible server's /v1 URL")
+    llm_model: str = Field("default", min_length=1)
+    llm_api_key: str | None = None
+    llm_model_path: str | None = Field(None, description="a GGUF file for 'llamacpp'")
+    llm_timeout: float = Field(30.0, gt=0, le=600)
 
     nli_model: str | None = Field(None, description="a local NLI CrossEncoder; None: rules only")
     nli_threshold: float = Field(0.9, gt=0, le=1)
