@@ -15,7 +15,7 @@ from assistant.attribution import is_attributed
 from assistant.claims import content_stems, features, reporter
 from index.chunker import split_sentences
 from index.retrieval import _one_edit
-from index.terms import fold, words
+from index.terms import STOPWORDS, fold, words
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -89,6 +89,8 @@ def _unsupported(body: str, cited: str) -> str | None:
     cited_words = set(words(cited))
     for match in _NAME.finditer(body.strip()):
         name = fold(re.sub(r"[’']s$", "", match.group(0)))
+        if name in STOPWORDS:
+            continue  # "Is", "The": capitalised, but no name
         if name not in cited_words and not any(
             len(name) >= 5 and _one_edit(name, w) for w in cited_words
         ):

@@ -57,10 +57,17 @@ def build_app(bot: Assistant) -> gr.Blocks:
             raise gr.Error("Type a question first.")
         transcript = "".join(t["html"] for t in turns)
         yield render.pending(question) + transcript, turns, ""
+        answer, partial = None, ""
         try:
-            answer = bot.ask(question, history=[t["question"] for t in turns])
+            for event in bot.ask_stream(question, history=[t["question"] for t in turns]):
+                if isinstance(event, str):
+                    partial += event
+                    yield render.pending(question, partial) + transcript, turns, ""
+                else:
+                    answer = event
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
+        assert answer is not None
         anchor = f"t{len(turns) + 1}-{int(time.time() * 1000) % 100000}"
         html = render.turn(answer.question, answer, bot.article, anchor)
         turns.append({"question": answer.question, "html": html})

@@ -110,6 +110,7 @@ def turn(question: str, answer: Answer, article, anchor: str) -> str:
     body = [
         f'<div class="na-turn"><div class="na-q">Q: {escape(question)}</div>',
         f'<div class="{cls}">{answer_text(answer, anchor)}</div>',
+        mode_note(answer),
     ]
     cited = answer.citations or answer.nearest
     if cited:
@@ -123,11 +124,30 @@ def turn(question: str, answer: Answer, article, anchor: str) -> str:
     return "".join(body)
 
 
-def pending(question: str) -> str:
+def pending(question: str, partial: str = "") -> str:
+    """A turn still being answered: the tokens so far, or a search note."""
+    body = (
+        f"{escape(partial)}<i> (writing; checked against the sources when done)</i>"
+        if partial
+        else "<i>Searching the articles…</i>"
+    )
     return (
         f'<div class="na-turn"><div class="na-q">Q: {escape(question)}</div>'
-        '<div class="na-a"><i>Searching the articles…</i></div></div>'
+        f'<div class="na-a">{body}</div></div>'
     )
+
+
+def mode_note(answer: Answer) -> str:
+    if answer.mode == "llm":
+        return (
+            '<div class="na-meta">Written by the language model; checked against the sources.</div>'
+        )
+    if answer.mode == "extractive_fallback":
+        return (
+            '<div class="na-meta">The generated answer was replaced by quoted sentences: '
+            f"{escape(answer.notice)}</div>"
+        )
+    return ""
 
 
 def corpus_conflicts(conflicts: list[Conflict], article) -> str:
