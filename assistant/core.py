@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from assistant.conflicts import ConflictDetector, name_spellings, rank
 from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
 from assistant.extractive import ArticleView, compose
-from assistant.followup import standalone_query
+from assistant.followup import condensed_query, standalone_query
 from assistant.generate import llm_answer
 from assistant.llm import make_generator
 from assistant.nli import NliScorer
@@ -77,7 +77,9 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.embedder, self.keyword, s.candidates)
         self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)
         self.generator = make_generator(s)
+        # Both templates are loaded (and checked) at start-up when a model is configured.
         self.prompt = load_prompt("grounded_answer") if self.generator else None
+        self.condense_prompt = load_prompt("condense_followup") if self.generator else None
         self.detector = ConflictDetector(
             NliScorer(s.nli_model) if s.nli_model else None, s.nli_threshold
         )
@@ -179,7 +181,15 @@ class Assistant:
     def _extractive(self, question: str, history) -> tuple[Answer, list[str]]:
         question = self.check_question(question)
         started = time.perf_counter()
-        query = standalone_query(question, [h for h in history if isinstance(h, str)])
+        history = [h for h in history if isinstance(h, str)]
+        rewrite = None
+        if self.generator is not None:
+            condense = self.condense_prompt
+
+            def rewrite(past: str, q: str) -> str:
+                return self.generator.generate(condense.render(history=past, question=q))
+
+        query = condensed_query(question, history, rewrite)
         vector = self.embedder.embed_cached([query])[0]
         # More candidates than are scored: the extra ones serve the conflict check.
         candidates = self.retriever.retrieve(query, 2 * self.settings.top_k, vector)

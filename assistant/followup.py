@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from index.errors import AssistantError
 from index.retrieval import question_names
 
 _PRONOUN = re.compile(
@@ -39,3 +40,21 @@ def standalone_query(question: str, history: list[str] | tuple[str, ...]) -> str
         if names:
             return f"{question} ({', '.join(dict.fromkeys(names))})"
     return question
+
+
+def condensed_query(question: str, history: list[str] | tuple[str, ...], rewrite) -> str:
+    """A follow-up rewritten by a language model (`rewrite(history_text, question)`), kept
+    only if it invents no name; otherwise the rule-based query above."""
+    fallback = standalone_query(question, history)
+    if not history or rewrite is None:
+        return fallback
+    try:
+        text = " ".join(str(rewrite("\n".join(history), question)).split())
+    except AssistantError:
+        return fallback
+    known = " ".join([*history, question])
+    names = [m.group(0) for m in _NAME.finditer(text)]
+    invented = [n for n in names if n.split()[0].lower() not in _QUESTION_WORDS and n not in known]
+    if not text or invented or len(text) > 3 * len(question) + 200:
+        return fallback
+    return text
