@@ -21,8 +21,7 @@ from assistant.claims import (
     quote_segments,
 )
 from index.records import Span
-from index.retrieval import _one_edit
-from index.terms import fold, words
+from index.terms import fold, one_edit, words
 
 
 @dataclass(frozen=True)
@@ -277,8 +276,8 @@ def differing_lists(a: Claim, b: Claim, sim: float) -> Finding | None:
 
 def _material_difference(x: str, y: str) -> bool:
     wx, wy = words(x), words(y)
-    only_x = [w for w in set(wx) - set(wy) if not any(_one_edit(w, v) for v in wy)]
-    only_y = [w for w in set(wy) - set(wx) if not any(_one_edit(w, v) for v in wx)]
+    only_x = [w for w in set(wx) - set(wy) if not any(one_edit(w, v) for v in wy)]
+    only_y = [w for w in set(wy) - set(wx) if not any(one_edit(w, v) for v in wx)]
     return bool(only_x or only_y)
 
 
@@ -313,7 +312,7 @@ def _article_slice(claim: Claim, span: Span) -> str:
 def _same_person(x: str, y: str) -> bool:
     """Same last name, allowing a one-letter spelling variant (Bremer / Bremmer)."""
     last_x, last_y = x.split()[-1], y.split()[-1]
-    return last_x == last_y or (min(len(last_x), len(last_y)) >= 4 and _one_edit(last_x, last_y))
+    return last_x == last_y or (min(len(last_x), len(last_y)) >= 4 and one_edit(last_x, last_y))
 
 
 RULES = (disputed_claim, numbers_and_dates, differing_lists, negation_flip, quote_wording)

@@ -25,8 +25,7 @@ from assistant.conflict_rules import (
 from assistant.nli import NliScorer
 from assistant.records import Conflict, ConflictSide
 from index.records import Span
-from index.retrieval import _one_edit
-from index.terms import fold
+from index.terms import fold, one_edit
 
 KIND_ORDER = (
     "disputed_claim",
@@ -246,7 +245,7 @@ def _variant(x: str, y: str) -> bool:
     longer, shorter = (fx, fy) if len(fx) > len(fy) else (fy, fx)
     if longer.startswith(shorter) and longer[len(shorter) :] in ("n", "s"):
         return False  # Russia / Russian, Kherson / Khersons
-    return _one_edit(fx, fy)
+    return one_edit(fx, fy)
 
 
 def _name_side(article: ArticleText, name: str) -> ConflictSide:

@@ -12,7 +12,7 @@ from index.embedder import SentenceTransformerEmbedder
 from index.keyword import KeywordIndex
 from index.records import Chunk, Span
 from index.store import Store
-from index.terms import terms
+from index.terms import one_edit, terms
 
 _RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
 
@@ -166,21 +166,9 @@ def _found_share(names: set[str], near: set[str]) -> float:
         1
         for name in names
         if name in near
-        or (
-            len(name) >= 5 and any(_one_edit(name, t) for t in near if abs(len(t) - len(name)) <= 1)
-        )
+        or (len(name) >= 5 and any(one_edit(name, t) for t in near if abs(len(t) - len(name)) <= 1))
     )
     return found / len(names)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Are `a` and `b` at most one insertion, deletion or substitution apart?"""
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 def _sentence_text(chunk: Chunk, span: Span) -> str:

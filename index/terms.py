@@ -117,3 +117,13 @@ def _terms(text: str, keep_negation: bool) -> tuple[str, ...]:
         for word in words(text)
         if word not in STOPWORDS or (keep_negation and word in _KEEP)
     )
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Are `a` and `b` at most one insertion, deletion or substitution apart?"""
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant, Settings
+from assistant.conflicts import KIND_ORDER
 
 
 def _exact(bot, conflicts) -> None:
@@ -102,16 +103,7 @@ def test_corpus_wide_conflicts_cover_each_kind(sample_bot):
     kinds = [c.kind for c in conflicts]
     for kind in ("disputed_claim", "factual", "date", "quote_wording", "name_spelling"):
         assert kind in kinds
-    order = [
-        "disputed_claim",
-        "factual",
-        "numeric",
-        "date",
-        "outdated",
-        "quote_wording",
-        "name_spelling",
-    ]
-    assert kinds == sorted(kinds, key=order.index)  # most important first
+    assert kinds == sorted(kinds, key=KIND_ORDER.index)  # most important first
     # nothing pairs a report with itself over the same span
     for c in conflicts:
         a, b = c.sides

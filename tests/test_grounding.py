@@ -80,10 +80,16 @@ def test_condensed_follow_up_keeps_no_invented_name():
     from assistant.followup import condensed_query
 
     history = ["What did Elon Musk propose for Ukraine?"]
-    good = condensed_query("What did he say about Taiwan?", history,
-                           lambda h, q: "What did Elon Musk say about Taiwan?")
+    good = condensed_query(
+        "What did he say about Taiwan?",
+        history,
+        lambda h, q: "What did Elon Musk say about Taiwan?",
+    )
     assert good == "What did Elon Musk say about Taiwan?"
-    invented = condensed_query("What did he say about Taiwan?", history,
-                               lambda h, q: "What did Joe Biden say about Taiwan?")
+    invented = condensed_query(
+        "What did he say about Taiwan?",
+        history,
+        lambda h, q: "What did Joe Biden say about Taiwan?",
+    )
     assert invented == "What did he say about Taiwan? (Elon Musk, Ukraine)"
     assert condensed_query("Who?", [], None) == "Who?"
