@@ -6,6 +6,7 @@ cheap enough to run on every question's evidence.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -264,7 +265,11 @@ def _full_dates(text: str) -> frozenset[tuple[int, int, int]]:
     out = set()
     for d1, m1, y1, m2, d2, y2 in _FULL_DATE.findall(text):
         day, month, year = (d1, m1, y1) if d1 else (d2, m2, y2)
-        out.add((int(year), _MONTHS.index(month.lower()) + 1, int(day)))
+        try:  # "31 February" is no date
+            when = dt.date(int(year), _MONTHS.index(month.lower()) + 1, int(day))
+        except ValueError:
+            continue
+        out.add((when.year, when.month, when.day))
     return frozenset(out)
 
 

@@ -102,11 +102,13 @@ class ConflictDetector:
             b.paragraph,
             round(sim, 4),
         )
-        if key not in self._seen:
-            if len(self._seen) > 200_000:
-                self._seen.clear()
-            self._seen[key] = self._pair(a, b, sim)
-        return self._seen[key]
+        if key in self._seen:
+            return self._seen.get(key)
+        finding = self._pair(a, b, sim)
+        if len(self._seen) > 200_000:
+            self._seen.clear()
+        self._seen[key] = finding
+        return finding
 
     def _pair(self, a: Claim, b: Claim, sim: float) -> Finding | None:
         if a.source == b.source:

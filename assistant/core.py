@@ -24,8 +24,8 @@ from index.embedder import SentenceTransformerEmbedder
 from index.errors import InputError, LoadError, StoreError
 from index.indexer import Indexer
 from index.keyword import KeywordIndex
-from index.loader import parse_bytes, plain_article
-from index.records import ArticleInfo, IndexReport
+from index.loader import check_text, parse_bytes, parse_date, plain_article
+from index.records import ArticleInfo, IndexReport, sha256_hex
 from index.retrieval import HybridRetriever
 
 if TYPE_CHECKING:
@@ -112,17 +112,25 @@ class Assistant:
         published: str | None = None,
     ) -> IndexReport:
         """Index one document held in memory (text, or the bytes of a supported file)."""
-        if not source or not source.strip():
+        if not isinstance(source, str) or not source.strip():
             raise InputError("a document needs a source name")
+        if not isinstance(text, str | bytes):
+            raise InputError(f"cannot index {source}: the document must be text or bytes")
+        date = None
+        if published:
+            date = parse_date(published)
+            if date is None:
+                raise InputError(f"cannot index {source}: {published!r} is not a date")
         try:
             if isinstance(text, bytes):
                 articles = parse_bytes(text, source, Path(source).suffix.lower() or ".txt")
             else:
                 articles = [plain_article(text, source, title)]
+                check_text(articles[0])
         except LoadError as exc:
             raise InputError(f"cannot index {source}: {exc}") from exc
-        if published:
-            articles = [a.__class__(a.source, a.title, a.text, published, a.url) for a in articles]
+        if date:
+            articles = [a.__class__(a.source, a.title, a.text, date, a.url) for a in articles]
         with self._lock:
             return self._indexer.index_articles(articles)
 
@@ -140,14 +148,18 @@ class Assistant:
             raise InputError(f"no indexed article {source!r}")
         view = self._views.get((source, sha))
         if view is None:
-            info = next(a for a in self.store.articles() if a.source == source)
-            text = self.store.article_text(source)
-            if text is None:
-                raise StoreError(f"article {source!r} has no text in the store")
-            view = ArticleView(info.title, info.published, text)
+            record = self.store.article_record(source)
+            if record is None:
+                raise InputError(f"no indexed article {source!r}")
+            meta, text = record
+            # Text and record come from one read, and the text must hash to the record's
+            # sha: a view is cached only under the hash of the very text it holds.
+            if sha256_hex(text) != meta["sha256"]:
+                raise StoreError(f"article {source!r} in the store does not match its hash")
+            view = ArticleView(meta.get("title", ""), meta.get("published") or None, text)
             if len(self._views) > 10_000:
                 self._views.clear()
-            self._views[(source, sha)] = view
+            self._views[(source, meta["sha256"])] = view
         return view
 
     # -- questions -----------------------------------------------------------------------------
@@ -172,11 +184,29 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Like `ask`, yielding a generated answer's tokens as they come, then the Answer
         (checked: the generated text only if it passed the grounding check)."""
-        base, lines = self._extractive(question, history)
+        base, lines = self._extractive(question, history or ())
+        if not self._exact(base):
+            # Another process replaced an article between our reads: look again.
+            self.store.invalidate()
+            base, lines = self._extractive(question, history or ())
+            if not self._exact(base):
+                raise StoreError("the articles changed while answering: please ask again")
         if self.generator is None or not base.answerable:
             yield base
             return
         yield from llm_answer(self.generator, self.prompt, base, lines)
+
+    def _exact(self, answer: Answer) -> bool:
+        """Does every citation and conflict side quote the current text exactly?"""
+        spans = [
+            *answer.citations,
+            *answer.nearest,
+            *(s for c in answer.conflicts for s in c.sides),
+        ]
+        try:
+            return all(self.article(s.source).text[s.start : s.end] == s.quote for s in spans)
+        except InputError:
+            return False  # an article was removed meanwhile
 
     def _extractive(self, question: str, history) -> tuple[Answer, list[str]]:
         question = self.check_question(question)
@@ -255,6 +285,7 @@ class Assistant:
         revision = self.store.revision()
         key = f"{revision}:{names_only}"
         if key not in self._corpus:
+            self._corpus = {k: v for k, v in self._corpus.items() if k.startswith(revision)}
             if names_only:
                 from assistant.conflicts import ArticleText
                 from index.chunker import split_sentences

@@ -132,7 +132,11 @@ def load_questions(path: str | Path, sources: list[str] | None = None) -> Questi
     problems: list[str] = []
     questions: list[Question] = []
     seen: set[str] = set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read question file {path}: {exc}") from exc
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:

@@ -102,7 +102,8 @@ class ChromaStore:
                 self._loaded_at = time.monotonic()
             return self._current
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
+        """Forget the cached article records (re-read them on next use)."""
         with self._lock:
             self._loaded_at = -1.0
 
@@ -126,6 +127,17 @@ class ChromaStore:
             )
             for m in sorted(self._state().values(), key=lambda m: m["source"])
         ]
+
+    def article_record(self, source: str) -> tuple[dict, str] | None:
+        """The article's metadata and exact text, read together."""
+        got = self._call(
+            lambda: self._articles.get(
+                ids=[_article_id(source)], include=["documents", "metadatas"]
+            )
+        )
+        if not got["ids"]:
+            return None
+        return dict(got["metadatas"][0]), got["documents"][0]
 
     def article_text(self, source: str) -> str | None:
         got = self._call(
@@ -167,18 +179,18 @@ class ChromaStore:
                 where={"$and": [{"source": article.source}, {"sha": {"$ne": sha}}]}
             )
         )
-        self._invalidate()
+        self.invalidate()
 
     def remove_article(self, source: str) -> bool:
         existed = self.article_sha(source) is not None
         self._call(lambda: self._articles.delete(ids=[_article_id(source)]))
         self._call(lambda: self._chunks.delete(where={"source": source}))
-        self._invalidate()
+        self.invalidate()
         return existed
 
     def sweep(self) -> int:
         """Delete chunks no current article owns (left by an interrupted run)."""
-        self._invalidate()
+        self.invalidate()
         current = {s: m["sha256"] for s, m in self._state().items()}
         stale = [
             cid

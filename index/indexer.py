@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -36,15 +35,13 @@ class Indexer:
         report = self.index_files(files, progress)
         if not sync:
             return report
-        seen = {
-            *report.added,
-            *report.replaced,
-            *report.unchanged,
-            *(s.path for s in report.skipped),
-        }
+        seen = {*report.added, *report.replaced, *report.unchanged}
+        unreadable = [s.path for s in report.skipped]  # kept as they were, entries and all
         removed = []
         for info in self.store.articles():
-            if info.source not in seen and _within(info.source, paths):
+            if info.source in seen or _within(info.source, unreadable):
+                continue
+            if _within(info.source, paths):
                 self.store.remove_article(info.source)
                 removed.append(info.source)
         return IndexReport(
@@ -120,8 +117,9 @@ class Indexer:
 def _within(source: str, paths: list[str | Path]) -> bool:
     """Was `source` indexed from one of `paths` (a file, an entry of a JSONL file, or a file
     below a folder)?"""
+    file = Path(source.split("#", 1)[0])  # "feed.jsonl#3" came from feed.jsonl
     for given in paths:
-        root = str(Path(str(given)))
-        if source == root or source.startswith(root + "#") or source.startswith(root + os.sep):
+        root = Path(str(given))
+        if file == root or file.is_relative_to(root):
             return True
     return False

@@ -92,11 +92,11 @@ def parse_bytes(raw: bytes, source: str, suffix: str) -> list[Article]:
     else:
         articles = [plain_article(text, source)]
     for article in articles:
-        _check_text(article)
+        check_text(article)
     return articles
 
 
-def _check_text(article: Article) -> None:
+def check_text(article: Article) -> None:
     """Text the store can keep: valid Unicode (JSON can smuggle lone surrogates), no NUL."""
     try:
         article.text.encode("utf-8")

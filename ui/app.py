@@ -6,6 +6,7 @@ from escaped text, so no article or question can inject markup.
 
 from __future__ import annotations
 
+import html
 import socket
 import time
 from pathlib import Path
@@ -49,7 +50,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
         try:
             return bot.ask(question, history=list(history or [])).to_dict()
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(html.escape(str(exc))) from exc
 
     def chat(question: str, turns: list[dict]):
         turns = list(turns or [])
@@ -66,11 +67,15 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 else:
                     answer = event
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(html.escape(str(exc))) from exc
         assert answer is not None
         anchor = f"t{len(turns) + 1}-{int(time.time() * 1000) % 100000}"
-        html = render.turn(answer.question, answer, bot.article, anchor)
-        turns.append({"question": answer.question, "html": html})
+        turns.append(
+            {
+                "question": answer.question,
+                "html": render.turn(answer.question, answer, bot.article, anchor),
+            }
+        )
         # newest first, so the answer is in view without scrolling
         yield "".join(t["html"] for t in reversed(turns)), turns, ""
 
@@ -120,7 +125,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
         try:
             return render.corpus_conflicts(bot.conflicts(), bot.article)
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(html.escape(str(exc))) from exc
 
     with gr.Blocks(title="News assistant") as app:
         gr.Markdown(
