@@ -75,7 +75,8 @@ def test_answer_is_exact_after_another_process_replaces_an_article(embedder, tmp
     reader.ask("When did the Harbour Bridge reopen?")
     writer.add_document(
         "Bridge news, corrected version with a longer headline\n\n"
-        "Officials now say the Harbour Bridge reopened to traffic on Tuesday.", "bridge.txt"
+        "Officials now say the Harbour Bridge reopened to traffic on Tuesday.",
+        "bridge.txt",
     )
     answer = reader.ask("When did the Harbour Bridge reopen?")  # reader's state is stale
     for c in (*answer.citations, *answer.nearest):

@@ -223,3 +223,37 @@ def test_browser_disagreements_tab_and_upload(page, tmp_path):
     )
     assert "✓ bridge.md" in page.input_value("#na-status textarea")
     assert "Bridge reopens" in page.locator("#na-articles").inner_text()
+
+
+def test_login_is_required_when_configured(embedder):
+    from gradio_client import Client
+
+    bot = Assistant(Settings(store_path=None, ui_auth="reader:s3cret"), embedder=embedder)
+    bot.index([str(SAMPLE)])
+    port = _free_port()
+    app = launch(bot, "127.0.0.1", port, block=False)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        with pytest.raises(Exception):  # noqa: B017 (any refusal will do: it must not answer)
+            Client(url, verbose=False).predict("Who is Ian Bremmer?", api_name="/ask")
+        client = Client(url, auth=("reader", "s3cret"), verbose=False)
+        assert client.predict("Who is Ian Bremmer?", api_name="/ask")["answerable"]
+    finally:
+        app.close()
+
+
+def test_generated_answer_modes_are_shown_escaped(sample_bot):
+    import dataclasses
+
+    from ui import render
+
+    base = sample_bot.ask("What kind of firm is Eurasia Group?")
+    fell_back = dataclasses.replace(
+        base, mode="extractive_fallback", notice="rejected: <b>no citation</b>"
+    )
+    html = render.turn(base.question, fell_back, sample_bot.article, "t1")
+    assert "replaced by quoted sentences" in html and "&lt;b&gt;no citation" in html
+    checked = render.turn(
+        base.question, dataclasses.replace(base, mode="llm"), sample_bot.article, "t2"
+    )
+    assert "checked against the sources" in checked
