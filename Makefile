@@ -34,6 +34,7 @@ test: install lint eval
 
 bench: install
 	$(PY) bench/bench_core.py
+	$(PY) bench/perf.py --sizes 1000 10000
 
 clean:
 	rm -rf $(VENV) .assistant .pytest_cache .hypothesis
