@@ -69,23 +69,15 @@ def _check_store(folder: Path, store: Path, embedder) -> None:
 @pytest.mark.parametrize("kill_after", [9.0, 12.0])
 def test_killed_indexing_then_rerun_is_consistent(tmp_path, embedder, kill_after):
     folder, store = tmp_path / "news", tmp_path / "store"
-    _corpus(folder, 12, version=1)
-    _kill_during_run(folder, store, kill_after)  # first indexing killed
-    done = subprocess.run(
-        [str(EXE), "index", str(folder), "--store", str(store)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    _check_store(folder, store, embedder)
-    _corpus(folder, 12, version=2)  # every file changes: a replacing run, killed too
-    _kill_during_run(folder, store, kill_after)
-    done = subprocess.run(
-        [str(EXE), "index", str(folder), "--store", str(store)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    _check_store(folder, store, embedder)
+    # the first indexing run, then one where every file changes (a replacing run)
+    for version in (1, 2):
+        _corpus(folder, 12, version=version)
+        _kill_during_run(folder, store, kill_after)
+        done = subprocess.run(
+            [str(EXE), "index", str(folder), "--store", str(store)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        _check_store(folder, store, embedder)
