@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from assistant.records import Answer, Citation
-from index.records import Chunk
+from assistant.extractive import cite
+from assistant.records import Answer
+from index.records import Chunk, Span
 from index.retrieval import HybridRetriever, RetrievedChunk
 
 
@@ -84,17 +85,7 @@ class LangChainBaseline:
         if ranked:
             top = ranked[0]
             view = self._article(top.source)
-            citations = (
-                Citation(
-                    1,
-                    top.source,
-                    view.title,
-                    top.start,
-                    top.end,
-                    view.text[top.start : top.end],
-                    view.published,
-                ),
-            )
+            citations = (cite(1, top.source, Span(top.start, top.end), view),)
             text = f"{top.text} [1]"
         answer = Answer(
             question,

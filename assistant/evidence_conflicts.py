@@ -9,7 +9,7 @@ import numpy as np
 
 from assistant.claims import Claim
 from assistant.conflicts import ArticleText, ConflictDetector, rank
-from assistant.extractive import ArticleView
+from assistant.extractive import ArticleView, cite
 from assistant.records import Citation, Conflict
 from index.records import Chunk, Span
 from index.retrieval import ScoredSentence
@@ -94,16 +94,8 @@ def cite_conflicts(
                 None,
             )
             if match is None:
-                view = article(side.source)
-                match = Citation(
-                    id=len(citations) + 1,
-                    source=side.source,
-                    title=view.title,
-                    start=side.start,
-                    end=side.end,
-                    quote=side.quote,
-                    published=view.published,
-                )
+                span = Span(side.start, side.end)
+                match = cite(len(citations) + 1, side.source, span, article(side.source))
                 citations.append(match)
             sides.append(dataclasses.replace(side, citation=match.id))
         cited.append(dataclasses.replace(conflict, sides=(sides[0], sides[1])))

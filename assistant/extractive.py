@@ -56,7 +56,7 @@ def compose(
 ) -> Composed:
     if not scored or confidence(scored[0]) < min_confidence:
         nearest = tuple(
-            _citation(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:3], 1)
+            cite(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:3], 1)
         )
         return Composed(NOT_ANSWERED, False, (), nearest, ())
 
@@ -83,7 +83,7 @@ def compose(
         for b in backing:
             key = (b.source, b.span.start)
             if key not in citations:
-                citations[key] = _citation(len(citations) + 1, b.source, b.span, article(b.source))
+                citations[key] = cite(len(citations) + 1, b.source, b.span, article(b.source))
                 cited.append(b)
             markers.append(f"[{citations[key].id}]")
         view = article(s.source)
@@ -121,7 +121,8 @@ def _max_sim(s: ScoredSentence, chosen: list[ScoredSentence]) -> float:
     return max(float(np.dot(s.vector, c.vector)) for c in chosen)
 
 
-def _citation(n: int, source: str, span: Span, view: ArticleView) -> Citation:
+def cite(n: int, source: str, span: Span, view: ArticleView) -> Citation:
+    """Citation [n] of `span`, its quote cut from the article text itself."""
     return Citation(
         id=n,
         source=source,

@@ -139,13 +139,6 @@ class ChromaStore:
             return None
         return dict(got["metadatas"][0]), got["documents"][0]
 
-    def article_text(self, source: str) -> str | None:
-        got = self._call(
-            lambda: self._articles.get(ids=[_article_id(source)], include=["documents"])
-        )
-        docs = got["documents"] or []
-        return docs[0] if docs else None
-
     def put_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         sha = article.sha256
         for lo in range(0, len(chunks), self._batch):

@@ -221,10 +221,8 @@ def _question_type_bonus(question: str, sentence: str) -> float:
         return 0.06 if _PLACE.search(sentence) else -0.03
     if _WHO_IS.search(question):
         return 0.06 if _DEFINES.search(sentence) else 0.0
-    if _WHEN.search(question):
-        return 0.06 if _TIME.search(sentence) else -0.03
-    if _HOW_MANY.search(question):
-        return 0.06 if _NUMBER.search(sentence) else -0.03
+    if _WHEN.search(question) or _HOW_MANY.search(question):
+        return 0.06 if shape_found(question, sentence) else -0.03
     if _WHO.search(question):
         return 0.03 if _NAME.search(sentence) else 0.0
     return 0.0
