@@ -20,7 +20,7 @@ from assistant.prompts import load_prompt
 from assistant.records import Answer, Conflict
 from assistant.settings import Settings
 from index.chroma_store import ChromaStore
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import Embedder, make_embedder
 from index.errors import InputError, LoadError, StoreError
 from index.indexer import Indexer
 from index.keyword import KeywordIndex
@@ -59,7 +59,7 @@ class Assistant:
         self,
         settings: Settings | None = None,
         *,
-        embedder: SentenceTransformerEmbedder | None = None,
+        embedder: Embedder | None = None,
     ):
         self.settings = settings or Settings()
         s = self.settings
@@ -72,7 +72,9 @@ class Assistant:
             token=s.chroma_token,
             refresh_seconds=s.store_refresh_seconds,
         )
-        self.embedder = embedder or SentenceTransformerEmbedder(s.embedding_model)
+        self.embedder = embedder or make_embedder(
+            s.embedding_model, s.embedding_backend, s.model_cache
+        )
         self.keyword = KeywordIndex()
         self.retriever = HybridRetriever(self.store, self.embedder, self.keyword, s.candidates)
         self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     )
 
     embedding_model: str = Field("all-MiniLM-L6-v2", min_length=1)
+    embedding_backend: Literal["onnx", "onnx-int8", "torch"] = Field(
+        "onnx", description="onnx: exported once from the local weights; torch: the reference"
+    )
+    model_cache: Path = Field(
+        Path("~/.cache/news-assistant"), description="where the exported ONNX graph is kept"
+    )
     chunk_chars: int = Field(600, ge=100, le=5000)
     chunk_overlap: int = Field(1, ge=0, le=5, description="sentences shared by neighbour chunks")
 

@@ -19,7 +19,7 @@ from corpus import write_corpus  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
 from index.chunker import chunk_article  # noqa: E402
-from index.embedder import SentenceTransformerEmbedder  # noqa: E402
+from index.embedder import Embedder, make_embedder  # noqa: E402
 from index.loader import find_files, load_file  # noqa: E402
 
 QUESTIONS = [
@@ -46,7 +46,7 @@ QUESTIONS = [
 ]
 
 
-def bench_ask(embedder: SentenceTransformerEmbedder) -> dict[str, float]:
+def bench_ask(embedder: Embedder) -> dict[str, float]:
     """Warm in-process `ask`, with and without conflict checking, interleaved per question."""
     with_c = Assistant(Settings(store_path=None), embedder=embedder)
     without = Assistant(Settings(store_path=None, max_conflicts=0), embedder=embedder)
@@ -70,7 +70,7 @@ def bench_ask(embedder: SentenceTransformerEmbedder) -> dict[str, float]:
     return out
 
 
-def bench_index(embedder: SentenceTransformerEmbedder, chars: int) -> dict[str, float]:
+def bench_index(embedder: Embedder, chars: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "corpus"
         write_corpus(folder, chars)
@@ -96,7 +96,7 @@ def bench_index(embedder: SentenceTransformerEmbedder, chars: int) -> dict[str, 
 
 
 def main() -> None:
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder()
     ask = bench_ask(embedder)
     idx = bench_index(embedder, chars=int(sys.argv[1]) if len(sys.argv) > 1 else 400_000)
     print("| measure | value |")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant import Assistant, Settings
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import make_embedder
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "external"
 DATA = DEFAULT / "wikicontradict_dev.jsonl"
@@ -34,7 +34,7 @@ def flagged(embedder, contexts: list[str], question: str) -> tuple[bool, bool, l
 
 def main(path: Path = DATA) -> dict:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder()
     hits = defaultdict(lambda: [0, 0, 0])  # type -> [answer flagged, corpus flagged, n]
     alarms = [0, 0, 0]  # answer flagged, corpus flagged, n
     kinds: dict[str, int] = defaultdict(int)

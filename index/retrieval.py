@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import Embedder
 from index.keyword import KeywordIndex
 from index.records import Chunk, Span
 from index.store import Store
@@ -43,7 +43,7 @@ class HybridRetriever:
     def __init__(
         self,
         store: Store,
-        embedder: SentenceTransformerEmbedder,
+        embedder: Embedder,
         keyword: KeywordIndex,
         candidates: int = 20,
     ):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import Embedder, make_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "articles"
@@ -17,8 +17,8 @@ AMN = "002_ccb087069196d22c.txt"
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
+def embedder() -> Embedder:
+    return make_embedder()
 
 
 @pytest.fixture
