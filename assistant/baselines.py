@@ -39,6 +39,9 @@ class DenseOnlyRetriever:
     def score_sentences(self, question, vector, retrieved):
         return self._hybrid.score_sentences(question, vector, retrieved)
 
+    def unit_vectors(self, chunks):
+        return self._hybrid.unit_vectors(chunks)
+
 
 class _Embeddings:
     """Our embedder behind LangChain's `Embeddings` interface."""

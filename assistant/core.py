@@ -249,6 +249,7 @@ class Assistant:
                 self.detector,
                 cited,
                 partners,
+                self.retriever.unit_vectors(partners),
                 self.embedder.embed_cached,
                 self.article,
                 self._spellings(),
@@ -301,8 +302,9 @@ class Assistant:
                     )
                 self._corpus[key] = ([], name_spellings(texts))
             else:
+                chunks = self.keyword.chunks
                 claims, texts = corpus_claims(
-                    self.keyword.chunks, self.embedder.embed_cached, self.article
+                    chunks, self.retriever.unit_vectors(chunks), self.article
                 )
                 spellings = name_spellings(texts)
                 found = self.detector.detect(claims) + [c for _, _, c in spellings]

@@ -13,6 +13,7 @@ from assistant.extractive import ArticleView, cite
 from assistant.records import Citation, Conflict
 from index.records import Chunk, Span
 from index.retrieval import ScoredSentence
+from index.units import UnitVectors, sentence_text
 
 
 def claim_of(source: str, span: Span, text: str, vector: np.ndarray, view: ArticleView) -> Claim:
@@ -38,6 +39,7 @@ def answer_conflicts(
     detector: ConflictDetector,
     evidence: list[ScoredSentence],
     partners: list[Chunk],
+    partner_vectors: dict[str, UnitVectors],
     embed: Callable[[list[str]], np.ndarray],
     article: Callable[[str], ArticleView],
     spellings: list[tuple[str, str, Conflict]],
@@ -45,32 +47,29 @@ def answer_conflicts(
     limit: int,
 ) -> list[Conflict]:
     """Conflicts between the answer's evidence and the sentences of `partners` (the chunks
-    nearest to that evidence), plus the name spellings the answer or question uses."""
+    nearest to that evidence), plus the name spellings the answer or question uses.
+    `partner_vectors` are the partners' sentence vectors, by chunk id."""
     claims = [claim_of(s.source, s.span, s.text, s.vector, article(s.source)) for s in evidence]
     taken = {(c.source, c.span.start) for c in claims}
-    others = []
     for chunk in partners:
-        for span in chunk.sentences:
+        vectors = partner_vectors[chunk.id].sentences
+        for span, vector in zip(chunk.sentences, vectors, strict=True):
             if (chunk.source, span.start) not in taken:
                 taken.add((chunk.source, span.start))
-                others.append(
-                    (
-                        chunk.source,
-                        span,
-                        chunk.text[span.start - chunk.start : span.end - chunk.start],
-                    )
-                )
-    vectors = embed([t for _, _, t in others])
-    claims += [
-        claim_of(src, span, text, vec, article(src))
-        for (src, span, text), vec in zip(others, vectors, strict=True)
-    ]
+                text = sentence_text(chunk, span)
+                claims.append(claim_of(chunk.source, span, text, vector, article(chunk.source)))
     found = detector.detect(claims, range(len(evidence)))
     # A cited sentence may carry a disputed claim in passing ("X, who heads Y, claimed Z"):
     # show a disagreement only when both of its sides bear on the question.
     if found:
-        vectors = embed([s.quote for c in found for s in c.sides]) @ query
-        found = [c for i, c in enumerate(found) if min(vectors[2 * i : 2 * i + 2]) >= RELEVANT]
+        known = {(c.source, c.span.start, c.span.end): c.vector for c in claims}
+        sides = [s for c in found for s in c.sides]
+        fresh = [s.quote for s in sides if (s.source, s.start, s.end) not in known]
+        made = dict(zip(fresh, embed(fresh), strict=True)) if fresh else {}
+        sims = [
+            float(known.get((s.source, s.start, s.end), made.get(s.quote)) @ query) for s in sides
+        ]
+        found = [c for i, c in enumerate(found) if min(sims[2 * i : 2 * i + 2]) >= RELEVANT]
     # a spelling difference the reader meets in this answer (or asked about)
     found += [c for x, y, c in spellings if x in mentioned and y in mentioned]
     return rank(found)[:limit]
@@ -107,22 +106,19 @@ def cite_conflicts(
 
 def corpus_claims(
     chunks: list[Chunk],
-    embed: Callable[[list[str]], np.ndarray],
+    vectors: dict[str, UnitVectors],
     article: Callable[[str], ArticleView],
 ) -> tuple[list[Claim], list[ArticleText]]:
-    sentences: dict[tuple[str, int], tuple[str, Span, str]] = {}
+    """Every sentence of `chunks` as a claim; `vectors` are their sentence vectors by chunk id."""
+    sentences: dict[tuple[str, int], tuple[str, Span, str, np.ndarray]] = {}
     for chunk in chunks:
-        for span in chunk.sentences:
-            text = chunk.text[span.start - chunk.start : span.end - chunk.start]
-            sentences.setdefault((chunk.source, span.start), (chunk.source, span, text))
+        for span, vector in zip(chunk.sentences, vectors[chunk.id].sentences, strict=True):
+            text = sentence_text(chunk, span)
+            sentences.setdefault((chunk.source, span.start), (chunk.source, span, text, vector))
     items = sorted(sentences.values(), key=lambda t: (t[0], t[1].start))
-    vectors = embed([t for _, _, t in items])
-    claims = [
-        claim_of(src, span, text, vec, article(src))
-        for (src, span, text), vec in zip(items, vectors, strict=True)
-    ]
+    claims = [claim_of(src, span, text, vec, article(src)) for src, span, text, vec in items]
     texts = []
-    for source in sorted({src for src, _, _ in items}):
+    for source in sorted({src for src, _, _, _ in items}):
         view = article(source)
         spans = tuple(c.span for c in claims if c.source == source)
         texts.append(ArticleText(source, view.title, view.published, view.text, spans))

@@ -1,13 +1,17 @@
 """English prose that is on this machine, for scale benchmarks (no copies of the sample).
 
 Sources, in order: the Python documentation topics (`pydoc_data`), Vim's help files
-(`/usr/share/vim/vim*/doc`, Debian's vim-runtime) and the long descriptions of the installed
-Python packages (their METADATA files). Each is cut into article-sized files.
+(`/usr/share/vim/vim*/doc`, Debian's vim-runtime), the long descriptions of the installed
+Python packages (their METADATA files), then, when installed, Debian's python3.11-doc (the
+reStructuredText sources of the Python manuals), linux-doc (the kernel's documentation) and
+perl-doc (Perl's manuals): `apt-get install python3.11-doc linux-doc perl-doc` is what the
+100,000-chunk corpus needs. Each is cut into article-sized files.
 """
 
 from __future__ import annotations
 
 import glob
+import gzip
 import re
 import sys
 from collections.abc import Iterator
@@ -28,6 +32,17 @@ def _paragraphs() -> Iterator[str]:
         text = meta.read_text(encoding="utf-8", errors="replace")
         body = text.split("\n\n", 1)[1] if "\n\n" in text else ""
         yield from _BLANK.split(body)
+    for path in sorted(
+        glob.glob("/usr/share/doc/python3*/html/_sources/**/*.rst.txt", recursive=True)
+    ):
+        yield from _BLANK.split(Path(path).read_text(encoding="utf-8", errors="replace"))
+    for path in sorted(
+        glob.glob("/usr/share/doc/linux-doc-*/Documentation/**/*.rst.gz", recursive=True)
+    ):
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as file:
+            yield from _BLANK.split(file.read())
+    for path in sorted(glob.glob("/usr/share/perl/*/pod/*.pod")):
+        yield from _BLANK.split(Path(path).read_text(encoding="utf-8", errors="replace"))
 
 
 def _prose(paragraph: str) -> str | None:

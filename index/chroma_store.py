@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,10 +32,13 @@ from chromadb.errors import ChromaError
 from index.errors import StoreError
 from index.records import Article, ArticleInfo, Chunk, Span, sha256_hex
 from index.store import DenseHit
+from index.units import UnitVectors
 
 # What a Chroma call raises when the store is missing, broken or unreachable.
 STORE_FAILURES = (ChromaError, httpx.HTTPError, sqlite3.Error, OSError, ValueError, KeyError)
 _PAGE = 2000
+_UNITS, _OWNERS = "units", "owners"  # chunk metadata keys of the stored sentence vectors
+_UNITS_CACHED = 4096  # chunks whose decoded sentence vectors are kept (about 40 MB)
 
 
 class ChromaStore:
@@ -86,6 +90,7 @@ class ChromaStore:
         self._current: dict[str, dict] = {}
         self._loaded_at = -1.0
         self._revision = ""
+        self._units: OrderedDict[str, UnitVectors] = OrderedDict()
 
     # -- articles ---------------------------------------------------------------------------
 
@@ -139,8 +144,19 @@ class ChromaStore:
             return None
         return dict(got["metadatas"][0]), got["documents"][0]
 
-    def put_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def put_article(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        units: Sequence[UnitVectors] | None = None,
+    ) -> None:
         sha = article.sha256
+        metas = [_chunk_meta(c) for c in chunks]
+        for meta, unit in zip(metas, units or (), strict=False):
+            # in the chunk's own record, so they are written and deleted with it
+            meta[_UNITS] = unit.pack()
+            meta[_OWNERS] = json.dumps(unit.owners)
         for lo in range(0, len(chunks), self._batch):
             part = chunks[lo : lo + self._batch]
             self._call(
@@ -148,7 +164,7 @@ class ChromaStore:
                     ids=[c.id for c in part],
                     embeddings=vectors[lo : lo + len(part)],
                     documents=[c.text for c in part],
-                    metadatas=[_chunk_meta(c) for c in part],
+                    metadatas=metas[lo : lo + len(part)],
                 )
             )
         meta = {
@@ -227,6 +243,35 @@ class ChromaStore:
             offset += len(got["ids"])
         return out
 
+    def unit_vectors(self, ids: Sequence[str]) -> dict[str, UnitVectors]:
+        with self._lock:
+            found = {i: self._units[i] for i in ids if i in self._units}
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
+        for lo in range(0, len(missing), self._batch):
+            part = missing[lo : lo + self._batch]
+            got = self._call(lambda part=part: self._chunks.get(ids=part, include=["metadatas"]))
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                units = self._remember_units(cid, meta)
+                if units is not None:
+                    found[cid] = units
+        return found
+
+    def _remember_units(self, cid: str, meta) -> UnitVectors | None:
+        """Decode a chunk's stored sentence vectors into the cache. Chunk ids derive from the
+        content, so a cached entry can never belong to a different text."""
+        if _UNITS not in meta:
+            return None  # indexed by an older version: retrieval embeds its sentences instead
+        try:
+            units = UnitVectors.unpack(meta[_UNITS], tuple(json.loads(meta[_OWNERS])))
+        except (ValueError, KeyError, TypeError):
+            return None  # damaged: the same fallback
+        with self._lock:
+            self._units[cid] = units
+            self._units.move_to_end(cid)
+            while len(self._units) > _UNITS_CACHED:
+                self._units.popitem(last=False)
+        return units
+
     def search(self, vector: np.ndarray, k: int) -> list[DenseHit]:
         return self.search_many([vector], k)[0]
 
@@ -246,12 +291,12 @@ class ChromaStore:
         for ids, docs, metas, dists in zip(
             got["ids"], got["documents"], got["metadatas"], got["distances"], strict=True
         ):
-            hits = [
-                DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist))
-                for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True)
-                if current.get(meta["source"]) == meta["sha"]
-            ]
-            out.append(hits[:k])
+            hits = []
+            for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True):
+                if current.get(meta["source"]) == meta["sha"] and len(hits) < k:
+                    hits.append(DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist)))
+                    self._remember_units(cid, meta)
+            out.append(hits)
         return out
 
     def _call(self, fn):

@@ -1,4 +1,4 @@
-"""Indexing: files -> articles -> chunks -> vectors -> store, skipping what is unchanged."""
+"""Indexing: files -> articles -> chunks -> sentence vectors -> store, skipping the unchanged."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from index.chunker import chunk_article
 from index.embedder import Embedder
 from index.errors import LoadError
 from index.loader import SourceFile, find_files, load_file
 from index.records import Article, Chunk, IndexReport, Skipped
 from index.store import Store
+from index.units import UnitVectors, chunk_units
 
 log = logging.getLogger(__name__)
 _EMBED_BATCH = 256  # chunks embedded together, across articles, to keep the model busy
@@ -86,13 +89,28 @@ class Indexer:
 
         def flush() -> None:
             nonlocal total
-            texts = [c.text for _, chunks in pending for c in chunks]
+            units = {c.id: chunk_units(c) for _, chunks in pending for c in chunks}
+            # a sentence shared by neighbouring chunks is embedded once
+            texts = list(dict.fromkeys(t for u in units.values() for t in u.texts))
+            row = {t: i for i, t in enumerate(texts)}
             vectors = self.embedder.embed(texts)
-            at = 0
             for article, chunks in pending:
-                self.store.put_article(article, chunks, vectors[at : at + len(chunks)])
-                at += len(chunks)
-            total += len(texts)
+                stored = [
+                    UnitVectors(vectors[[row[t] for t in units[c.id].texts]], units[c.id].owners)
+                    for c in chunks
+                ]
+                dense = (
+                    np.stack(
+                        [
+                            u.chunk_vector([s.end - s.start for s in c.sentences])
+                            for c, u in zip(chunks, stored, strict=True)
+                        ]
+                    )
+                    if stored
+                    else vectors[:0]
+                )
+                self.store.put_article(article, chunks, dense, stored)
+                total += len(chunks)
             pending.clear()
 
         done: set[str] = set()

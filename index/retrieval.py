@@ -13,6 +13,7 @@ from index.keyword import KeywordIndex
 from index.records import Chunk, Span
 from index.store import Store
 from index.terms import one_edit, terms
+from index.units import UnitVectors, chunk_units, sentence_text
 
 _RRF_K = 60  # the constant from Cormack et al. (2009); robust across collections
 
@@ -71,6 +72,18 @@ class HybridRetriever:
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
         return [RetrievedChunk(chunks[cid], fused[cid], i) for i, cid in enumerate(order)]
 
+    def unit_vectors(self, chunks: list[Chunk]) -> dict[str, UnitVectors]:
+        """Sentence vectors of these chunks: stored at index time, or (for a store indexed
+        before they were kept) embedded now."""
+        found = self.store.unit_vectors([c.id for c in chunks])
+        for chunk in chunks:
+            if chunk.id not in found:
+                units = chunk_units(chunk)
+                found[chunk.id] = UnitVectors(
+                    self.embedder.embed_cached(list(units.texts)), units.owners
+                )
+        return found
+
     def score_sentences(
         self, question: str, vector: np.ndarray, retrieved: list[RetrievedChunk]
     ) -> list[ScoredSentence]:
@@ -82,15 +95,11 @@ class HybridRetriever:
         if not seen:
             return []
         entries = list(seen.values())
-        texts = [_sentence_text(chunk, chunk.sentences[i]) for chunk, i, _ in entries]
-        vectors = self.embedder.embed_cached(texts)
-        sims = vectors @ vector
-        # A long sentence's vector blurs its parts: also score its clauses, keep the best.
-        pieces = [(n, c) for n, t in enumerate(texts) for c in _clauses(t)]
-        if pieces:
-            piece_sims = self.embedder.embed_cached([c for _, c in pieces]) @ vector
-            for (n, _), sim in zip(pieces, piece_sims, strict=True):
-                sims[n] = max(sims[n], sim)
+        texts = [sentence_text(chunk, chunk.sentences[i]) for chunk, i, _ in entries]
+        units = self.unit_vectors([item.chunk for item in retrieved])
+        chunk_sims = {cid: u.similarities(vector) for cid, u in units.items()}
+        vectors = [units[chunk.id].sentences[i] for chunk, i, _ in entries]
+        sims = [chunk_sims[chunk.id][i] for chunk, i, _ in entries]
         question_terms = set(terms(question))
         names = question_names(question)
         weights = {t: self.keyword.idf(t) for t in question_terms}
@@ -99,7 +108,7 @@ class HybridRetriever:
         for (chunk, i, rank), text, vec, sim in zip(entries, texts, vectors, sims, strict=True):
             own = set(terms(text))
             lo, hi = max(0, i - 1), min(len(chunk.sentences), i + 2)
-            near = set(terms(" ".join(_sentence_text(chunk, s) for s in chunk.sentences[lo:hi])))
+            near = set(terms(" ".join(sentence_text(chunk, s) for s in chunk.sentences[lo:hi])))
             coverage = sum(w for t, w in weights.items() if t in own) / total
             context = sum(w for t, w in weights.items() if t in near) / total
             entities = _found_share(names, near)
@@ -128,24 +137,6 @@ class HybridRetriever:
         return out
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:—–]\s+|\s+[—–]\s+")
-_LONG = 25  # words
-
-
-def _clauses(sentence: str) -> list[str]:
-    """Clause-sized windows of a long sentence (none for a short one)."""
-    if len(sentence.split()) <= _LONG:
-        return []
-    parts = [p for p in _CLAUSE_BREAK.split(sentence) if p.strip()]
-    merged: list[str] = []
-    for part in parts:
-        if merged and len(merged[-1].split()) < 6:
-            merged[-1] = f"{merged[-1]}, {part}"
-        else:
-            merged.append(part)
-    return merged if len(merged) > 1 else []
-
-
 _QUESTION_WORDS = frozenset(
     "what when where which who whom whose why how did does do is are was were can could "
     "should would will has have had according".split()
@@ -169,10 +160,6 @@ def _found_share(names: set[str], near: set[str]) -> float:
         or (len(name) >= 5 and any(one_edit(name, t) for t in near if abs(len(t) - len(name)) <= 1))
     )
     return found / len(names)
-
-
-def _sentence_text(chunk: Chunk, span: Span) -> str:
-    return chunk.text[span.start - chunk.start : span.end - chunk.start]
 
 
 _WHEN = re.compile(r"^\s*(when|what (date|day|year|month|time))\b", re.I)

@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from index.records import Article, ArticleInfo, Chunk
+from index.units import UnitVectors
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,19 @@ class DenseHit:
 class Store(Protocol):
     def article_sha(self, source: str) -> str | None: ...
 
-    def put_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Add or replace an article; readers see the old or the new version, never a mix."""
+    def put_article(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        units: Sequence[UnitVectors] | None = None,
+    ) -> None:
+        """Add or replace an article; readers see the old or the new version, never a mix.
+        `units` are the chunks' sentence vectors, kept so questions need not embed them."""
+        ...
+
+    def unit_vectors(self, ids: Sequence[str]) -> dict[str, UnitVectors]:
+        """The stored sentence vectors of these chunks (chunks stored without them are absent)."""
         ...
 
     def remove_article(self, source: str) -> bool: ...
