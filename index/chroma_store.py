@@ -37,6 +37,7 @@ from index.units import UnitVectors
 # What a Chroma call raises when the store is missing, broken or unreachable.
 STORE_FAILURES = (ChromaError, httpx.HTTPError, sqlite3.Error, OSError, ValueError, KeyError)
 _PAGE = 2000
+_STAMP_ID = "revision"  # the articles collection's record of the last change (not an article)
 _UNITS, _OWNERS = "units", "owners"  # chunk metadata keys of the stored sentence vectors
 _UNITS_CACHED = 4096  # chunks whose decoded sentence vectors are kept (about 40 MB)
 
@@ -95,22 +96,44 @@ class ChromaStore:
     # -- articles ---------------------------------------------------------------------------
 
     def _state(self) -> dict[str, dict]:
-        """source -> article metadata, re-read at most every `refresh_seconds`."""
+        """source -> article metadata. Every `refresh_seconds` the revision stamp is read (one
+        record); all article records are re-read only when another writer changed it."""
         with self._lock:
             if time.monotonic() - self._loaded_at > self._refresh:
-                got = self._call(lambda: self._articles.get(include=["metadatas"]))
-                metas = [dict(m) for m in got["metadatas"] or []]
-                self._current = {m["source"]: m for m in metas}
-                self._revision = sha256_hex(
-                    "\n".join(sorted(f"{s}\x00{m['sha256']}" for s, m in self._current.items()))
-                )
+                stamp = self._read_stamp()
+                if stamp is None or stamp != self._revision:
+                    got = self._call(lambda: self._articles.get(include=["metadatas"]))
+                    metas = [dict(m) for m in got["metadatas"] or [] if "source" in m]
+                    self._current = {m["source"]: m for m in metas}
+                    # a store written before stamps existed: a digest of its records instead
+                    self._revision = stamp or sha256_hex(
+                        "\n".join(sorted(f"{s}\x00{m['sha256']}" for s, m in self._current.items()))
+                    )
                 self._loaded_at = time.monotonic()
             return self._current
+
+    def _read_stamp(self) -> str | None:
+        got = self._call(lambda: self._articles.get(ids=[_STAMP_ID], include=["metadatas"]))
+        return str(got["metadatas"][0]["revision"]) if got["ids"] else None
+
+    def _committed(self, source: str, meta: dict | None, stamp: str, before: str | None) -> None:
+        """Our own write is known without re-reading the store, unless another writer changed
+        it since we last read (then everything is re-read)."""
+        with self._lock:
+            if self._loaded_at < 0 or before is None or before != self._revision:
+                self._loaded_at, self._revision = -1.0, ""
+                return
+            if meta is None:
+                self._current.pop(source, None)
+            else:
+                self._current[source] = meta
+            self._revision = stamp
 
     def invalidate(self) -> None:
         """Forget the cached article records (re-read them on next use)."""
         with self._lock:
             self._loaded_at = -1.0
+            self._revision = ""
 
     def revision(self) -> str:
         self._state()
@@ -175,26 +198,35 @@ class ChromaStore:
             "sha256": sha,
             "chunks": len(chunks),
         }
+        stamp = uuid.uuid4().hex
+        before = self._read_stamp()
+        # the commit point: the record and a new revision stamp, in one write
         self._call(
             lambda: self._articles.upsert(
-                ids=[_article_id(article.source)],
-                embeddings=[[1.0]],
-                documents=[article.text],
-                metadatas=[meta],
+                ids=[_article_id(article.source), _STAMP_ID],
+                embeddings=[[1.0], [1.0]],
+                documents=[article.text, ""],
+                metadatas=[meta, {"revision": stamp}],
             )
         )
+        self._committed(article.source, meta, stamp, before)
         self._call(
             lambda: self._chunks.delete(
                 where={"$and": [{"source": article.source}, {"sha": {"$ne": sha}}]}
             )
         )
-        self.invalidate()
 
     def remove_article(self, source: str) -> bool:
         existed = self.article_sha(source) is not None
+        stamp, before = uuid.uuid4().hex, self._read_stamp()
         self._call(lambda: self._articles.delete(ids=[_article_id(source)]))
+        self._call(
+            lambda: self._articles.upsert(
+                ids=[_STAMP_ID], embeddings=[[1.0]], documents=[""], metadatas=[{"revision": stamp}]
+            )
+        )
+        self._committed(source, None, stamp, before)
         self._call(lambda: self._chunks.delete(where={"source": source}))
-        self.invalidate()
         return existed
 
     def sweep(self) -> int:

@@ -89,3 +89,35 @@ def test_corrupt_store_folder_says_what_to_do(embedder, tmp_path):
     with pytest.raises(StoreError) as caught:
         Assistant(Settings(store_path=store), embedder=embedder)
     assert "move it away" in str(caught.value) or "re-index" in str(caught.value)
+
+
+def test_records_are_reread_only_when_another_writer_changed_them(tmp_path):
+    """Readers check one revision record; all article records are re-read only after another
+    process's write, so a large store costs nothing to keep fresh (and indexing is linear)."""
+    import numpy as np
+
+    from index.chroma_store import ChromaStore
+    from index.chunker import chunk_article
+    from index.records import Article
+
+    def put(store: ChromaStore, n: int) -> None:
+        article = Article(f"a{n}.txt", "T", f"Article number {n} says something new today.")
+        chunks = chunk_article(article, 600, 1)
+        store.put_article(article, chunks, np.ones((len(chunks), 4), dtype=np.float32))
+
+    ours = ChromaStore(tmp_path / "store", refresh_seconds=0)
+    other = ChromaStore(tmp_path / "store", refresh_seconds=0)
+    full_reads = []
+    get = ours._articles.get
+    ours._articles.get = lambda **kw: (
+        (full_reads.append(kw) if "ids" not in kw else None) or get(**kw)
+    )
+    for n in range(5):
+        put(ours, n)
+        assert ours.article_sha(f"a{n}.txt") is not None
+    before = ours.revision()
+    assert len(full_reads) <= 1  # the first read only
+    other.remove_article("a0.txt")
+    put(other, 9)
+    assert ours.article_sha("a0.txt") is None and ours.article_sha("a9.txt") is not None
+    assert ours.revision() != before and len(full_reads) == 2
