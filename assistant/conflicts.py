@@ -6,8 +6,6 @@ contradictions the rules miss; the rules stand on their own.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,7 +23,6 @@ from assistant.conflict_rules import (
 from assistant.nli import NliScorer
 from assistant.records import Conflict, ConflictSide
 from index.records import Span
-from index.terms import fold, one_edit
 
 KIND_ORDER = (
     "disputed_claim",
@@ -37,7 +34,6 @@ KIND_ORDER = (
     "name_spelling",
 )
 _WITHIN_ARTICLE = (disputed_claim, negation_flip, numbers_and_dates)
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[’']s)?\b")
 
 
 @dataclass(frozen=True)
@@ -193,73 +189,3 @@ def _same_sides(x: Conflict, y: Conflict) -> bool:
 
 def rank(conflicts: list[Conflict]) -> list[Conflict]:
     return sorted(conflicts, key=lambda c: KIND_ORDER.index(c.kind))
-
-
-def name_spellings(articles: list[ArticleText]) -> list[tuple[str, str, Conflict]]:
-    """The same name spelled two ways in two articles (one letter apart, each consistent);
-    each with the two spellings."""
-    spellings = {a.source: _canonical_names(a.text) for a in articles}
-    conflicts = []
-    seen: set[frozenset[str]] = set()
-    for i, a in enumerate(articles):
-        for b in articles[i + 1 :]:
-            names_a, names_b = spellings[a.source], spellings[b.source]
-            for x in sorted(names_a.keys() - names_b.keys()):
-                for y in sorted(names_b.keys() - names_a.keys()):
-                    pair = frozenset((x, y))
-                    if pair in seen or not _variant(x, y):
-                        continue
-                    seen.add(pair)
-                    conflicts.append(
-                        (
-                            x,
-                            y,
-                            Conflict(
-                                kind="name_spelling",
-                                summary=(
-                                    f"The name is spelled “{x}” in one report, “{y}” in the other."
-                                ),
-                                sides=(_name_side(a, x), _name_side(b, y)),
-                            ),
-                        )
-                    )
-    return conflicts
-
-
-def _canonical_names(text: str) -> Counter[str]:
-    """Capitalised names and their counts, a one-letter typo folded into its frequent twin."""
-    counts = Counter(re.sub(r"[’']s$", "", m.group(0)) for m in _NAME.finditer(text))
-    for name, n in sorted(counts.items(), key=lambda kv: kv[1]):
-        twin = max(
-            (o for o in counts if o != name and counts[o] > n and _variant(o, name)),
-            key=lambda o: counts[o],
-            default=None,
-        )
-        if twin:
-            counts[twin] += counts.pop(name)
-    return counts
-
-
-def _variant(x: str, y: str) -> bool:
-    fx, fy = fold(x), fold(y)
-    if min(len(fx), len(fy)) < 5 or fx == fy or fx[0] != fy[0]:
-        return False
-    longer, shorter = (fx, fy) if len(fx) > len(fy) else (fy, fx)
-    if longer.startswith(shorter) and longer[len(shorter) :] in ("n", "s"):
-        return False  # Russia / Russian, Kherson / Khersons
-    return one_edit(fx, fy)
-
-
-def _name_side(article: ArticleText, name: str) -> ConflictSide:
-    at = re.search(rf"\b{re.escape(name)}\b", article.text)
-    start = at.start() if at else 0
-    span = next((s for s in article.sentences if s.start <= start < s.end), Span(start, start))
-    if span.end <= span.start and at:
-        span = Span(at.start(), at.end())
-    return ConflictSide(
-        source=article.source,
-        title=article.title,
-        start=span.start,
-        end=span.end,
-        quote=article.text[span.start : span.end],
-    )

@@ -9,17 +9,24 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.conflicts import ConflictDetector, name_spellings, rank
+from assistant.conflicts import ArticleText, ConflictDetector, rank
 from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
 from assistant.extractive import ArticleView, compose
 from assistant.followup import condensed_query, standalone_query
 from assistant.generate import llm_answer
 from assistant.llm import make_generator
+from assistant.name_spellings import (
+    article_names,
+    name_spellings,
+    spelling_conflict,
+    spelling_pairs,
+)
 from assistant.nli import NliScorer
 from assistant.prompts import load_prompt
 from assistant.records import Answer, Conflict
 from assistant.settings import Settings
 from index.chroma_store import ChromaStore
+from index.chunker import split_sentences
 from index.embedder import Embedder, make_embedder
 from index.errors import InputError, LoadError, StoreError
 from index.indexer import Indexer
@@ -86,6 +93,7 @@ class Assistant:
             NliScorer(s.nli_model) if s.nli_model else None, s.nli_threshold
         )
         self._views: dict[tuple[str, str], ArticleView] = {}  # by (source, sha256)
+        self._names: dict[tuple[str, str], frozenset[str]] = {}  # by (source, sha256)
         self._corpus: dict[str, tuple[list[Conflict], list]] = {}
         self._lock = threading.Lock()
 
@@ -290,17 +298,7 @@ class Assistant:
         if key not in self._corpus:
             self._corpus = {k: v for k, v in self._corpus.items() if k.startswith(revision)}
             if names_only:
-                from assistant.conflicts import ArticleText
-                from index.chunker import split_sentences
-
-                texts = []
-                for info in self.articles():
-                    view = self.article(info.source)
-                    spans = tuple(split_sentences(view.text, self.settings.chunk_chars))
-                    texts.append(
-                        ArticleText(info.source, view.title, view.published, view.text, spans)
-                    )
-                self._corpus[key] = ([], name_spellings(texts))
+                self._corpus[key] = ([], self._name_spellings())
             else:
                 chunks = self.keyword.chunks
                 claims, texts = corpus_claims(
@@ -310,6 +308,28 @@ class Assistant:
                 found = self.detector.detect(claims) + [c for _, _, c in spellings]
                 self._corpus[key] = (rank(found), spellings)
         return self._corpus[key]
+
+    def _name_spellings(self) -> list:
+        """Name spellings across the corpus; each article's names are computed once per version
+        of its text, and sentences are split only for the articles a spelling is found in."""
+        names = {}
+        for info in self.articles():
+            key = (info.source, info.sha256)
+            if key not in self._names:
+                self._names[key] = article_names(self.article(info.source).text)
+            names[info.source] = self._names[key]
+        current = {(s, self.store.article_sha(s)) for s in names}
+        self._names = {k: v for k, v in self._names.items() if k in current}
+
+        def text(source: str) -> ArticleText:
+            view = self.article(source)
+            spans = tuple(split_sentences(view.text, self.settings.chunk_chars))
+            return ArticleText(source, view.title, view.published, view.text, spans)
+
+        return [
+            (x, y, spelling_conflict(text(sa), x, text(sb), y))
+            for sa, x, sb, y in spelling_pairs(names)
+        ]
 
     def standalone(self, question: str, history: list[str] | tuple[str, ...] = ()) -> str:
         """The retrieval query for a (follow-up) question."""

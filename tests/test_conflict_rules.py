@@ -14,7 +14,8 @@ from assistant.conflict_rules import (
     numbers_and_dates,
     quote_wording,
 )
-from assistant.conflicts import ArticleText, ConflictDetector, name_spellings
+from assistant.conflicts import ArticleText, ConflictDetector
+from assistant.name_spellings import name_spellings
 from index.chunker import split_sentences
 from index.records import Span
 

@@ -1,0 +1,128 @@
+"""Name spellings: the same name spelled two ways in two articles ("Bremmer" / "Bremer").
+
+Names one letter apart are found through shared deletion keys (each name with one letter
+removed), so the work grows with the number of distinct names, not with pairs of articles;
+each article's names are computed once per version of its text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter, defaultdict
+
+from assistant.conflicts import ArticleText
+from assistant.records import Conflict, ConflictSide
+from index.records import Span
+from index.terms import fold, one_edit
+
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[’']s)?\b")
+
+
+def article_names(text: str) -> frozenset[str]:
+    """The article's capitalised names, a one-letter typo folded into its frequent twin."""
+    counts = Counter(re.sub(r"[’']s$", "", m.group(0)) for m in _NAME.finditer(text))
+    for name, n in sorted(counts.items(), key=lambda kv: kv[1]):
+        twin = max(
+            (o for o in counts if o != name and counts[o] > n and _variant(o, name)),
+            key=lambda o: counts[o],
+            default=None,
+        )
+        if twin:
+            counts[twin] += counts.pop(name)
+    return frozenset(counts)
+
+
+def spelling_pairs(names: dict[str, frozenset[str]]) -> list[tuple[str, str, str, str]]:
+    """(source a, spelling x, source b, spelling y) for each pair of variant spellings, where
+    a uses x but not y and b uses y but not x; the first such pair of articles in `names`
+    order, a before b."""
+    sources = list(names)
+    holders: dict[str, list[int]] = defaultdict(list)
+    for i, source in enumerate(sources):
+        for name in names[source]:
+            holders[name].append(i)
+    keys: dict[str, set[str]] = defaultdict(set)
+    for name in holders:
+        folded = fold(name)
+        if len(folded) >= 5:  # shorter names are never variants
+            keys[folded].add(name)
+            for k in range(len(folded)):
+                keys[folded[:k] + folded[k + 1 :]].add(name)
+    variants = {
+        (x, y)
+        for group in keys.values()
+        if len(group) > 1
+        for x in group
+        for y in group
+        if x < y and _variant(x, y)
+    }
+    found = []
+    for x, y in variants:
+        only_x = sorted(set(holders[x]) - set(holders[y]))
+        only_y = sorted(set(holders[y]) - set(holders[x]))
+        first = min(
+            (
+                p
+                for p in (_first_pair(only_x, only_y, x, y), _first_pair(only_y, only_x, y, x))
+                if p
+            ),
+            default=None,
+        )
+        if first:
+            i, j, name_i, name_j = first
+            found.append((i, j, name_i, name_j))
+    found.sort()
+    return [(sources[i], x, sources[j], y) for i, j, x, y in found]
+
+
+def _first_pair(a: list[int], b: list[int], x: str, y: str) -> tuple[int, int, str, str] | None:
+    """The smallest (i, j) with i in a, j in b and i < j (both sorted)."""
+    for i in a:
+        at = bisect_right(b, i)
+        if at < len(b):
+            return i, b[at], x, y
+    return None
+
+
+def spelling_conflict(a: ArticleText, x: str, b: ArticleText, y: str) -> Conflict:
+    return Conflict(
+        kind="name_spelling",
+        summary=f"The name is spelled “{x}” in one report, “{y}” in the other.",
+        sides=(_name_side(a, x), _name_side(b, y)),
+    )
+
+
+def name_spellings(articles: list[ArticleText]) -> list[tuple[str, str, Conflict]]:
+    """Every name spelled two ways across `articles`, each with its two spellings."""
+    by_source = {a.source: a for a in articles}
+    names = {a.source: article_names(a.text) for a in articles}
+    return [
+        (x, y, spelling_conflict(by_source[sa], x, by_source[sb], y))
+        for sa, x, sb, y in spelling_pairs(names)
+    ]
+
+
+def _variant(x: str, y: str) -> bool:
+    fx, fy = fold(x), fold(y)
+    if min(len(fx), len(fy)) < 5 or fx == fy or fx[0] != fy[0]:
+        return False
+    longer, shorter = (fx, fy) if len(fx) > len(fy) else (fy, fx)
+    if longer.startswith(shorter) and longer[len(shorter) :] in ("n", "s"):
+        return False  # Russia / Russian, Kherson / Khersons
+    return one_edit(fx, fy)
+
+
+def _name_side(article: ArticleText, name: str) -> ConflictSide:
+    at = re.search(rf"\b{re.escape(name)}\b", article.text)
+    start = at.start() if at else 0
+    span = next((s for s in article.sentences if s.start <= start < s.end), Span(start, start))
+    if span.end <= span.start and at:
+        span = Span(at.start(), at.end())
+    return ConflictSide(
+        source=article.source,
+        title=article.title,
+        start=span.start,
+        end=span.end,
+        quote=article.text[span.start : span.end],
+    )
