@@ -58,22 +58,24 @@ class ConflictDetector:
             return []
         vectors = np.stack([c.vector for c in claims])
         sims = vectors @ vectors.T
-        focus_set = set(range(len(claims)) if focus is None else focus)
+        # the pairs worth the rules: related in meaning, one side in focus, each pair once
+        candidate = np.triu(sims >= 0.35, k=1)
+        if focus is not None:
+            in_focus = np.zeros(len(claims), dtype=bool)
+            in_focus[list(focus)] = True
+            candidate &= in_focus[:, None] | in_focus[None, :]
         found: dict[tuple, tuple[Finding, Claim, Claim]] = {}
         unmatched: list[tuple[int, int]] = []
-        for i in range(len(claims)):
-            for j in range(i + 1, len(claims)):
-                if (i not in focus_set and j not in focus_set) or sims[i, j] < 0.35:
-                    continue
-                a, b = claims[i], claims[j]
-                finding = self._pair_cached(a, b, float(sims[i, j]))
-                if finding is None:
-                    if self.nli and a.source != b.source and sims[i, j] >= SAME_TOPIC:
-                        unmatched.append((i, j))
-                    continue
-                key = (finding.kind, finding.summary)
-                if key not in found or finding.strength > found[key][0].strength:
-                    found[key] = (finding, a, b)
+        for i, j in zip(*np.nonzero(candidate), strict=True):
+            a, b, sim = claims[i], claims[j], float(sims[i, j])
+            finding = self._pair_cached(a, b, sim)
+            if finding is None:
+                if self.nli and a.source != b.source and sim >= SAME_TOPIC:
+                    unmatched.append((int(i), int(j)))
+                continue
+            key = (finding.kind, finding.summary)
+            if key not in found or finding.strength > found[key][0].strength:
+                found[key] = (finding, a, b)
         for i, j in self._nli_contradictions(claims, unmatched):
             finding = Finding(
                 "factual",
