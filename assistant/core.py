@@ -83,7 +83,11 @@ class Assistant:
             s.embedding_model, s.embedding_backend, s.model_cache
         )
         self.keyword = KeywordIndex()
-        self.retriever = HybridRetriever(self.store, self.embedder, self.keyword, s.candidates)
+        # derived data (the keyword index) is saved beside an embedded store, keyed by revision
+        cache = s.store_path / "assistant-cache" if s.store_path and not s.chroma_host else None
+        self.retriever = HybridRetriever(
+            self.store, self.embedder, self.keyword, s.candidates, cache
+        )
         self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)
         self.generator = make_generator(s)
         # Both templates are loaded (and checked) at start-up when a model is configured.

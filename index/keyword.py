@@ -3,21 +3,31 @@
 bm25s scores with sparse matrices (fast enough for 100k chunks on a laptop CPU) and is actively
 maintained; rank-bm25 scores every document in Python per query. The index lives in memory and
 is rebuilt from the store whenever the store's revision changes, so every process sharing a
-Chroma server sees the same corpus without a second copy to keep in step.
+Chroma server sees the same corpus without a second copy to keep in step. Beside an embedded
+store it is also saved, keyed by that revision, so a fresh process loads it instead of reading
+every chunk back from Chroma and re-indexing (the cold start of a large corpus).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import math
+import os
+import shutil
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from index.records import Chunk
+from index.records import Chunk, Span
 from index.terms import terms
+
+log = logging.getLogger(__name__)
 
 
 class KeywordIndex:
@@ -28,11 +38,22 @@ class KeywordIndex:
         self._df: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def ensure(self, revision: str, load: Callable[[], list[Chunk]]) -> None:
-        """Rebuild from `load()` unless already built for `revision`."""
+    def ensure(
+        self, revision: str, load: Callable[[], list[Chunk]], cache: Path | None = None
+    ) -> None:
+        """Rebuild from `load()` unless already built for `revision` (or saved in `cache`)."""
         with self._lock:
             if revision == self._revision:
                 return
+            saved = cache / f"keyword-{revision[:32]}" if cache else None
+            if saved and (saved / _DONE).exists():
+                try:
+                    self._chunks, self._bm25, self._df = _load(saved)
+                    self._revision = revision
+                    return
+                except (OSError, ValueError, KeyError) as exc:
+                    log.warning("rebuilding the keyword index: cannot load %s: %s", saved, exc)
+                    shutil.rmtree(saved, ignore_errors=True)
             chunks = load()
             bm25 = None
             tokens = [terms(c.text) for c in chunks]
@@ -43,6 +64,11 @@ class KeywordIndex:
             for doc in tokens:
                 df.update(set(doc))
             self._chunks, self._bm25, self._df, self._revision = chunks, bm25, df, revision
+            if saved:
+                try:
+                    _save(saved, chunks, bm25, df)
+                except OSError as exc:  # a read-only store still answers
+                    log.warning("cannot save the keyword index to %s: %s", saved, exc)
 
     def idf(self, term: str) -> float:
         """Inverse chunk frequency; a term the corpus never uses weighs most."""
@@ -66,6 +92,49 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+_DONE = "complete"  # written last: a folder without it is an interrupted save
+
+
+def _save(folder: Path, chunks: list[Chunk], bm25: bm25s.BM25 | None, df: Counter[str]) -> None:
+    tmp = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}")
+    tmp.mkdir(parents=True)
+    try:
+        rows = [
+            [
+                c.id,
+                c.source,
+                c.article_sha,
+                c.start,
+                c.end,
+                c.text,
+                [[s.start, s.end] for s in c.sentences],
+            ]
+            for c in chunks
+        ]
+        (tmp / "chunks.json").write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
+        (tmp / "df.json").write_text(json.dumps(df, ensure_ascii=False), "utf-8")
+        if bm25 is not None:
+            bm25.save(str(tmp / "bm25"))
+        (tmp / _DONE).touch()
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for old in folder.parent.glob("keyword-*"):  # earlier revisions
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _load(folder: Path) -> tuple[list[Chunk], bm25s.BM25 | None, Counter[str]]:
+    rows = json.loads((folder / "chunks.json").read_text("utf-8"))
+    chunks = [
+        Chunk(cid, src, sha, a, b, text, tuple(Span(x, y) for x, y in spans))
+        for cid, src, sha, a, b, text, spans in rows
+    ]
+    df = Counter(json.loads((folder / "df.json").read_text("utf-8")))
+    bm25 = bm25s.BM25.load(str(folder / "bm25")) if (folder / "bm25").exists() else None
+    return chunks, bm25, df
 
 
 def _as_corpus(tokens: list[list[str]]) -> bm25s.tokenization.Tokenized:

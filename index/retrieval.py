@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -47,12 +48,13 @@ class HybridRetriever:
         embedder: Embedder,
         keyword: KeywordIndex,
         candidates: int = 20,
+        cache: Path | None = None,
     ):
         self.store, self.embedder, self.keyword = store, embedder, keyword
-        self.candidates = candidates
+        self.candidates, self.cache = candidates, cache
 
     def refresh(self) -> None:
-        self.keyword.ensure(self.store.revision(), self.store.all_chunks)
+        self.keyword.ensure(self.store.revision(), self.store.all_chunks, self.cache)
 
     def retrieve(
         self, question: str, k: int, vector: np.ndarray | None = None
