@@ -78,18 +78,21 @@ def _tokens(texts: list[str]) -> int:
 def phase_bare(size: int) -> dict:
     """The floor: embedding the chunk texts and nothing else."""
     from assistant import Assistant, Settings
-    from index.embedder import make_embedder
+    from index.embedder import bundled_model_path, make_embedder
 
     _, store, _ = _paths(size)
     bot = Assistant(Settings(store_path=store, store_refresh_seconds=60))
     texts = [c.text for c in bot.store.all_chunks()]
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(bundled_model_path(), device="cpu")
+    onnx = make_embedder(backend="onnx")
     out = {}
-    for backend in ("torch", "onnx"):
-        embedder = make_embedder(backend=backend)
-        embedder.embed(texts[:64])  # load and warm
+    for name, encode in (("torch", model.encode), ("onnx", onnx.embed)):
+        encode(texts[:64])  # warm
         started = time.perf_counter()
-        embedder.embed(texts)
-        out[f"bare_{backend}_chunks_per_s"] = len(texts) / (time.perf_counter() - started)
+        encode(texts)  # sentence-transformers with its defaults: the canonical call
+        out[f"bare_{name}_chunks_per_s"] = len(texts) / (time.perf_counter() - started)
     return out
 
 
@@ -130,15 +133,16 @@ def phase_serve(size: int, questions: int = 60) -> dict:
         client=client, collection_name=bot.store._chunks.name, embedding_function=adapter
     )
     canonical.similarity_search("warm up", k=bot.settings.top_k)
-    ours, theirs, found = [], [], 0
+    ours, theirs, found, found_k = [], [], 0, 0
     for name, question in asked[1:]:
         t = time.perf_counter()
         answer = bot.ask(question)
         ours.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        canonical.similarity_search(question, k=bot.settings.top_k)
+        docs = canonical.similarity_search(question, k=bot.settings.top_k)
         theirs.append((time.perf_counter() - t) * 1000)
         found += any(Path(c.source).name == name for c in answer.citations)
+        found_k += any(Path(d.metadata["source"]).name == name for d in docs)
     ours.sort()
     return {
         "ask_median_ms": statistics.median(ours),
@@ -146,6 +150,7 @@ def phase_serve(size: int, questions: int = 60) -> dict:
         "langchain_median_ms": statistics.median(theirs),
         "ratio": statistics.median(ours) / statistics.median(theirs),
         "found": found / len(ours),
+        "langchain_found": found_k / len(ours),
         "open_and_warm_s": warm_s,
         "rss_serving_mb": _rss_mb(),
         "cold_ask_s": _cold_ask(store, asked[-1][1]),
@@ -232,7 +237,7 @@ def _table(rows: list[dict], cold: dict) -> str:
     lines = [
         "| corpus (chunks) | index chunks/s (tokens/s) | bare encode torch / ONNX (chunks/s) | "
         "indexing / bare torch | ask median / p95 (ms) | LangChain similarity_search median "
-        "(ms) | ours / LangChain | source found | peak RSS indexing / serving (MB) | cold ask "
+        "(ms) | ours / LangChain | source cited / in LangChain's top k | peak RSS indexing / serving (MB) | cold ask "
         "(s) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -250,7 +255,7 @@ def _table(rows: list[dict], cold: dict) -> str:
         lines.append(
             f"| {r['chunks']} | {r['chunks_per_s']:.1f} ({r['tokens_per_s']:.0f}) | {bare} | "
             f"{ratio} | {r['ask_median_ms']:.1f} / {r['ask_p95_ms']:.1f} | "
-            f"{r['langchain_median_ms']:.1f} | {r['ratio']:.2f}x | {r['found']:.0%} | "
+            f"{r['langchain_median_ms']:.1f} | {r['ratio']:.2f}x | {r['found']:.0%} / {r['langchain_found']:.0%} | "
             f"{r['rss_index_mb']:.0f} / {r['rss_serving_mb']:.0f} | {r['cold_ask_s']:.1f} |"
         )
     lines += [
