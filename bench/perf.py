@@ -237,8 +237,8 @@ def _table(rows: list[dict], cold: dict) -> str:
     lines = [
         "| corpus (chunks) | index chunks/s (tokens/s) | bare encode torch / ONNX (chunks/s) | "
         "indexing / bare torch | ask median / p95 (ms) | LangChain similarity_search median "
-        "(ms) | ours / LangChain | source cited / in LangChain's top k | peak RSS indexing / serving (MB) | cold ask "
-        "(s) |",
+        "(ms) | ours / LangChain | source cited / in LangChain's top k | peak RSS indexing / "
+        "serving (MB) | cold ask (s) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -255,7 +255,8 @@ def _table(rows: list[dict], cold: dict) -> str:
         lines.append(
             f"| {r['chunks']} | {r['chunks_per_s']:.1f} ({r['tokens_per_s']:.0f}) | {bare} | "
             f"{ratio} | {r['ask_median_ms']:.1f} / {r['ask_p95_ms']:.1f} | "
-            f"{r['langchain_median_ms']:.1f} | {r['ratio']:.2f}x | {r['found']:.0%} / {r['langchain_found']:.0%} | "
+            f"{r['langchain_median_ms']:.1f} | {r['ratio']:.2f}x | "
+            f"{r['found']:.0%} / {r['langchain_found']:.0%} | "
             f"{r['rss_index_mb']:.0f} / {r['rss_serving_mb']:.0f} | {r['cold_ask_s']:.1f} |"
         )
     lines += [
