@@ -86,7 +86,7 @@ class ConflictDetector:
             )
             found[("nli", i, j)] = (finding, claims[i], claims[j])
         conflicts = [_conflict(f, a, b) for f, a, b in found.values()]
-        return rank(_one_per_pair(conflicts))
+        return rank(one_per_pair(conflicts))
 
     def _pair_cached(self, a: Claim, b: Claim, sim: float) -> Finding | None:
         key = (
@@ -171,7 +171,7 @@ def _conflict(finding: Finding, a: Claim, b: Claim) -> Conflict:
     return Conflict(kind=kind, summary=summary, sides=(side_a, side_b))
 
 
-def _one_per_pair(conflicts: list[Conflict]) -> list[Conflict]:
+def one_per_pair(conflicts: list[Conflict]) -> list[Conflict]:
     """Keep one conflict for any two overlapping sides (the most important kind)."""
     kept: list[Conflict] = []
     for c in rank(conflicts):

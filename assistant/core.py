@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.conflicts import ArticleText, ConflictDetector, rank
+from assistant.corpus_conflicts import ALL_PAIRS_LIMIT, nearest_chunk_conflicts
 from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
 from assistant.extractive import ArticleView, compose
 from assistant.followup import condensed_query, standalone_query
@@ -303,6 +304,16 @@ class Assistant:
             self._corpus = {k: v for k, v in self._corpus.items() if k.startswith(revision)}
             if names_only:
                 self._corpus[key] = ([], self._name_spellings())
+            elif sum(len(c.sentences) for c in self.keyword.chunks) > ALL_PAIRS_LIMIT:
+                spellings = self._name_spellings()
+                found = nearest_chunk_conflicts(
+                    self.keyword.chunks,
+                    self.retriever.unit_vectors,
+                    self.store,
+                    self.detector,
+                    self.article,
+                )
+                self._corpus[key] = (rank(found + [c for _, _, c in spellings]), spellings)
             else:
                 chunks = self.keyword.chunks
                 claims, texts = corpus_claims(
