@@ -17,6 +17,7 @@ from assistant.extractive import cite
 from assistant.records import Answer
 from index.records import Chunk, Span
 from index.retrieval import HybridRetriever, RetrievedChunk
+from index.units import UnitVectors
 
 
 class DenseOnlyRetriever:
@@ -39,7 +40,7 @@ class DenseOnlyRetriever:
     def score_sentences(self, question, vector, retrieved):
         return self._hybrid.score_sentences(question, vector, retrieved)
 
-    def unit_vectors(self, chunks):
+    def unit_vectors(self, chunks: list[Chunk]) -> dict[str, UnitVectors]:
         return self._hybrid.unit_vectors(chunks)
 
 

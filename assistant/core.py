@@ -324,17 +324,17 @@ class Assistant:
                 self._corpus[key] = (rank(found), spellings)
         return self._corpus[key]
 
-    def _name_spellings(self) -> list:
+    def _name_spellings(self) -> list[tuple[str, str, Conflict]]:
         """Name spellings across the corpus; each article's names are computed once per version
         of its text, and sentences are split only for the articles a spelling is found in."""
-        names = {}
+        known = self._names  # replaced, never changed in place: other threads may read it
+        names, kept = {}, {}
         for info in self.articles():
-            key = (info.source, info.sha256)
-            if key not in self._names:
-                self._names[key] = article_names(self.article(info.source).text)
-            names[info.source] = self._names[key]
-        current = {(s, self.store.article_sha(s)) for s in names}
-        self._names = {k: v for k, v in self._names.items() if k in current}
+            view = self.article(info.source)
+            key = (info.source, sha256_hex(view.text))  # the text read, even if newer
+            kept[key] = known[key] if key in known else article_names(view.text)
+            names[info.source] = kept[key]
+        self._names = kept
 
         def text(source: str) -> ArticleText:
             view = self.article(source)

@@ -37,6 +37,8 @@ from index.units import UnitVectors
 # What a Chroma call raises when the store is missing, broken or unreachable.
 STORE_FAILURES = (ChromaError, httpx.HTTPError, sqlite3.Error, OSError, ValueError, KeyError)
 _PAGE = 2000
+_REMOVED = "removed"  # a tombstone's flag, while a removal is being carried out
+_FULL_RELOAD = 60.0  # seconds between full re-reads of the article records
 _STAMP_ID = "revision"  # the articles collection's record of the last change (not an article)
 _UNITS, _OWNERS = "units", "owners"  # chunk metadata keys of the stored sentence vectors
 _UNITS_CACHED = 4096  # chunks whose decoded sentence vectors are kept (about 40 MB)
@@ -89,27 +91,27 @@ class ChromaStore:
         self._lock = threading.Lock()
         self._refresh = refresh_seconds
         self._current: dict[str, dict] = {}
-        self._loaded_at = -1.0
-        self._revision = ""
+        self._loaded_at = self._full_at = -1.0
+        self._stamp: str | None = None  # the last revision stamp read or written
+        self._revision: str | None = None  # digest of `_current`, computed when asked
         self._units: OrderedDict[str, UnitVectors] = OrderedDict()
 
     # -- articles ---------------------------------------------------------------------------
 
     def _state(self) -> dict[str, dict]:
         """source -> article metadata. Every `refresh_seconds` the revision stamp is read (one
-        record); all article records are re-read only when another writer changed it."""
+        record); all article records are re-read only when another writer changed it, and once
+        a minute in case a write raced with ours."""
         with self._lock:
-            if time.monotonic() - self._loaded_at > self._refresh:
+            now = time.monotonic()
+            if now - self._loaded_at > self._refresh:
                 stamp = self._read_stamp()
-                if stamp is None or stamp != self._revision:
+                if stamp is None or stamp != self._stamp or now - self._full_at > _FULL_RELOAD:
                     got = self._call(lambda: self._articles.get(include=["metadatas"]))
-                    metas = [dict(m) for m in got["metadatas"] or [] if "source" in m]
+                    metas = [dict(m) for m in got["metadatas"] or [] if _is_article(m)]
                     self._current = {m["source"]: m for m in metas}
-                    # a store written before stamps existed: a digest of its records instead
-                    self._revision = stamp or sha256_hex(
-                        "\n".join(sorted(f"{s}\x00{m['sha256']}" for s, m in self._current.items()))
-                    )
-                self._loaded_at = time.monotonic()
+                    self._stamp, self._revision, self._full_at = stamp, None, now
+                self._loaded_at = now
             return self._current
 
     def _read_stamp(self) -> str | None:
@@ -118,26 +120,33 @@ class ChromaStore:
 
     def _committed(self, source: str, meta: dict | None, stamp: str, before: str | None) -> None:
         """Our own write is known without re-reading the store, unless another writer changed
-        it since we last read (then everything is re-read)."""
+        it since we last read (then everything is re-read). The view is replaced, never changed
+        in place: other threads may be iterating over it."""
         with self._lock:
-            if self._loaded_at < 0 or before is None or before != self._revision:
-                self._loaded_at, self._revision = -1.0, ""
+            if self._loaded_at < 0 or before is None or before != self._stamp:
+                self._loaded_at, self._stamp = -1.0, None
                 return
+            current = dict(self._current)
             if meta is None:
-                self._current.pop(source, None)
+                current.pop(source, None)
             else:
-                self._current[source] = meta
-            self._revision = stamp
+                current[source] = meta
+            self._current, self._stamp, self._revision = current, stamp, None
 
     def invalidate(self) -> None:
         """Forget the cached article records (re-read them on next use)."""
         with self._lock:
-            self._loaded_at = -1.0
-            self._revision = ""
+            self._loaded_at, self._stamp = -1.0, None
 
     def revision(self) -> str:
+        """A digest of the current (source, sha256) pairs: derived data keyed by it (the keyword
+        index) always matches what this view holds."""
         self._state()
-        return self._revision
+        with self._lock:
+            if self._revision is None:
+                pairs = sorted(f"{s}\x00{m['sha256']}" for s, m in self._current.items())
+                self._revision = sha256_hex("\n".join(pairs))
+            return self._revision
 
     def article_sha(self, source: str) -> str | None:
         meta = self._state().get(source)
@@ -163,7 +172,7 @@ class ChromaStore:
                 ids=[_article_id(source)], include=["documents", "metadatas"]
             )
         )
-        if not got["ids"]:
+        if not got["ids"] or not _is_article(got["metadatas"][0]):
             return None
         return dict(got["metadatas"][0]), got["documents"][0]
 
@@ -176,7 +185,9 @@ class ChromaStore:
     ) -> None:
         sha = article.sha256
         metas = [_chunk_meta(c) for c in chunks]
-        for meta, unit in zip(metas, units or (), strict=False):
+        for meta, unit in zip(metas, units or [None] * len(metas), strict=True):
+            if unit is None:
+                continue
             # in the chunk's own record, so they are written and deleted with it
             meta[_UNITS] = unit.pack()
             meta[_OWNERS] = json.dumps(unit.owners)
@@ -219,14 +230,20 @@ class ChromaStore:
     def remove_article(self, source: str) -> bool:
         existed = self.article_sha(source) is not None
         stamp, before = uuid.uuid4().hex, self._read_stamp()
-        self._call(lambda: self._articles.delete(ids=[_article_id(source)]))
+        # the commit point: a tombstone and a new stamp in one write, so a crash after it
+        # leaves the article removed for every reader
+        tombstone = {"source": source, "sha256": "", _REMOVED: True}
         self._call(
             lambda: self._articles.upsert(
-                ids=[_STAMP_ID], embeddings=[[1.0]], documents=[""], metadatas=[{"revision": stamp}]
+                ids=[_article_id(source), _STAMP_ID],
+                embeddings=[[1.0], [1.0]],
+                documents=["", ""],
+                metadatas=[tombstone, {"revision": stamp}],
             )
         )
         self._committed(source, None, stamp, before)
         self._call(lambda: self._chunks.delete(where={"source": source}))
+        self._call(lambda: self._articles.delete(ids=[_article_id(source)]))
         return existed
 
     def sweep(self) -> int:
@@ -240,6 +257,7 @@ class ChromaStore:
         ]
         for lo in range(0, len(stale), self._batch):
             self._call(lambda lo=lo: self._chunks.delete(ids=stale[lo : lo + self._batch]))
+        self._call(lambda: self._articles.delete(where={_REMOVED: True}))  # crashed removals
         return len(stale)
 
     # -- chunks -----------------------------------------------------------------------------
@@ -327,7 +345,8 @@ class ChromaStore:
             for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True):
                 if current.get(meta["source"]) == meta["sha"] and len(hits) < k:
                     hits.append(DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist)))
-                    self._remember_units(cid, meta)
+                    if cid not in self._units:  # decoded already
+                        self._remember_units(cid, meta)
             out.append(hits)
         return out
 
@@ -336,6 +355,11 @@ class ChromaStore:
             return fn()
         except STORE_FAILURES as exc:
             raise StoreError(f"the {self.where} is unavailable: {exc}") from exc
+
+
+def _is_article(meta: dict) -> bool:
+    """Not the revision stamp, not the tombstone of a removal."""
+    return "source" in meta and not meta.get(_REMOVED)
 
 
 def _article_id(source: str) -> str:

@@ -16,6 +16,7 @@ import math
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -45,13 +46,13 @@ class KeywordIndex:
         with self._lock:
             if revision == self._revision:
                 return
-            saved = cache / f"keyword-{revision[:32]}" if cache else None
+            saved = cache / f"keyword-v{_FORMAT}-{revision[:32]}" if cache else None
             if saved and (saved / _DONE).exists():
                 try:
                     self._chunks, self._bm25, self._df = _load(saved)
                     self._revision = revision
                     return
-                except (OSError, ValueError, KeyError) as exc:
+                except Exception as exc:  # json, numpy and bm25s each fail their own way
                     log.warning("rebuilding the keyword index: cannot load %s: %s", saved, exc)
                     shutil.rmtree(saved, ignore_errors=True)
             chunks = load()
@@ -95,6 +96,7 @@ class KeywordIndex:
 
 
 _DONE = "complete"  # written last: a folder without it is an interrupted save
+_FORMAT = 1  # part of the folder name: bump when `terms` or the saved layout changes
 
 
 def _save(folder: Path, chunks: list[Chunk], bm25: bm25s.BM25 | None, df: Counter[str]) -> None:
@@ -124,6 +126,9 @@ def _save(folder: Path, chunks: list[Chunk], bm25: bm25s.BM25 | None, df: Counte
     for old in folder.parent.glob("keyword-*"):  # earlier revisions
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
+    for partial in folder.parent.glob(".keyword-*"):  # saves a crash interrupted
+        if time.time() - partial.stat().st_mtime > 3600:  # not one in progress
+            shutil.rmtree(partial, ignore_errors=True)
 
 
 def _load(folder: Path) -> tuple[list[Chunk], bm25s.BM25 | None, Counter[str]]:

@@ -14,6 +14,7 @@ import json
 import os
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from index.embedder import DEFAULT_MODEL, RecentTexts, model_path
 from index.errors import ConfigError
 
 DEFAULT_CACHE = Path("~/.cache/news-assistant")
+_EXPORT_VERSION = 1  # part of the cached file's name: bump when the export changes
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -55,15 +57,25 @@ class OnnxEmbedder:
             raise ConfigError(f"cannot load the tokenizer of {model!r}: {exc}") from exc
         self._tokenizer.enable_truncation(int(limit))
         self._tokenizer.enable_padding()
-        self.path = exported_graph(folder, (cache_dir or DEFAULT_CACHE).expanduser(), quantized)
+        cache = (cache_dir or DEFAULT_CACHE).expanduser()
+        self.path = exported_graph(folder, cache, quantized)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # no warnings about unused initialisers on every start
         # Idle worker threads would spin for work and take the cores from Chroma and the rest
         # of `ask` (median ask 23 -> 15 ms on 1,262 chunks without spinning).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(self.path), options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception:  # onnxruntime raises its own kinds for a damaged file: export again
+            self.path.unlink(missing_ok=True)
+            if quantized:
+                self.path.with_name(self.path.name.replace("-int8", "")).unlink(missing_ok=True)
+            self.path = exported_graph(folder, cache, quantized)
+            self._session = onnxruntime.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
         self.embed_cached = RecentTexts(self.embed, self.dimension, cache_size)
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -85,12 +97,13 @@ class OnnxEmbedder:
 
 def exported_graph(folder: Path, cache_dir: Path, quantized: bool) -> Path:
     """The cached ONNX graph for the weights in `folder`, exporting it on first use."""
-    weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin")), None)
-    if weights is None or not weights.exists():
+    names = ("model.safetensors", "pytorch_model.bin")
+    weights = next((folder / n for n in names if (folder / n).exists()), None)
+    if weights is None:
         raise ConfigError(f"no model weights in {folder}")
     stat = weights.stat()
     key = hashlib.sha256(f"{weights.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-    name = f"{folder.name}-{key.hexdigest()[:16]}"
+    name = f"{folder.name}-{key.hexdigest()[:16]}-v{_EXPORT_VERSION}"
     fp32 = cache_dir / f"{name}.onnx"
     target = cache_dir / f"{name}-int8.onnx" if quantized else fp32
     if target.exists():
@@ -105,10 +118,14 @@ def exported_graph(folder: Path, cache_dir: Path, quantized: bool) -> Path:
             _atomic(target, lambda tmp: quantize_dynamic(fp32, tmp, weight_type=QuantType.QInt8))
     except OSError as exc:
         raise ConfigError(f"cannot write the ONNX model cache {cache_dir}: {exc}") from exc
+    except Exception as exc:  # torch's exporter and the quantiser raise many kinds
+        raise ConfigError(
+            f"cannot export {folder.name} to ONNX ({exc}); set ASSISTANT_EMBEDDING_BACKEND=torch"
+        ) from exc
     return target
 
 
-def _atomic(target: Path, write) -> None:
+def _atomic(target: Path, write: Callable[[Path], object]) -> None:
     # Another process may export at the same time: each writes its own file, the last rename wins.
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:

@@ -79,7 +79,8 @@ class HybridRetriever:
         before they were kept) embedded now."""
         found = self.store.unit_vectors([c.id for c in chunks])
         for chunk in chunks:
-            if chunk.id not in found:
+            stored = found.get(chunk.id)
+            if stored is None or not stored.fits(len(chunk.sentences), self.embedder.dimension):
                 units = chunk_units(chunk)
                 found[chunk.id] = UnitVectors(
                     self.embedder.embed_cached(list(units.texts)), units.owners

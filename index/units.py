@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -61,12 +62,20 @@ class UnitVectors:
     vectors: np.ndarray
     owners: tuple[int, ...]
 
-    @property
+    @cached_property
     def sentences(self) -> np.ndarray:
         """One row per sentence of the chunk."""
         # sentences own themselves (row i, owner i); clause rows come after them
         count = next((i for i, o in enumerate(self.owners) if o != i), len(self.owners))
         return self.vectors[:count]
+
+    def fits(self, sentences: int, dimension: int) -> bool:
+        """Were these made for a chunk of `sentences` sentences, by a model of `dimension`?"""
+        return (
+            len(self.sentences) == sentences
+            and self.vectors.shape[1] == dimension
+            and all(0 <= o < sentences for o in self.owners)
+        )
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Per sentence, its best cosine to `query` over the sentence and its clauses."""

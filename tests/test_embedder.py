@@ -79,3 +79,11 @@ def test_answering_does_not_import_torch(embedder):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_damaged_cached_graph_is_exported_again(tmp_path):
+    first = OnnxEmbedder(cache_dir=tmp_path)
+    first.path.write_bytes(b"not an onnx graph")
+    again = OnnxEmbedder(cache_dir=tmp_path)
+    assert again.path.stat().st_size > 1_000_000
+    np.testing.assert_allclose(again.embed(TEXTS[:1]), first.embed(TEXTS[:1]), atol=1e-6)

@@ -121,3 +121,30 @@ def test_records_are_reread_only_when_another_writer_changed_them(tmp_path):
     put(other, 9)
     assert ours.article_sha("a0.txt") is None and ours.article_sha("a9.txt") is not None
     assert ours.revision() != before and len(full_reads) == 2
+
+
+def test_a_removal_interrupted_after_its_commit_stays_removed(tmp_path, embedder):
+    """The tombstone and the stamp are written together: a crash before the chunks are deleted
+    leaves the article removed for every reader, and the next index run sweeps the rest."""
+    from index.errors import StoreError
+
+    store = tmp_path / "store"
+    bot = Assistant(Settings(store_path=store, store_refresh_seconds=0), embedder=embedder)
+    bot.index([SAMPLE])
+    victim = bot.articles()[0].source
+    delete = bot.store._chunks.delete
+
+    def crash(**kwargs):
+        raise StoreError("power cut")
+
+    bot.store._chunks.delete = crash
+    with pytest.raises(StoreError):
+        bot.store.remove_article(victim)
+    bot.store._chunks.delete = delete
+    reader = Assistant(Settings(store_path=store, store_refresh_seconds=0), embedder=embedder)
+    assert victim not in [a.source for a in reader.articles()]
+    assert all(c.source != victim for c in reader.store.all_chunks())
+    assert reader.store.article_record(victim) is None
+    reader.store.sweep()
+    left = reader.store._articles.get(include=["metadatas"])["metadatas"]
+    assert not [m for m in left if m.get("removed")]
