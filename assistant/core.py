@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.article_views import ArticleViews
 from assistant.conflicts import ArticleText, ConflictDetector, rank
 from assistant.corpus_conflicts import ALL_PAIRS_LIMIT, nearest_chunk_conflicts
 from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
@@ -18,7 +19,9 @@ from assistant.generate import llm_answer
 from assistant.llm import make_generator
 from assistant.name_spellings import (
     article_names,
+    load_names,
     name_spellings,
+    save_names,
     spelling_conflict,
     spelling_pairs,
 )
@@ -27,7 +30,6 @@ from assistant.prompts import load_prompt
 from assistant.records import Answer, Conflict
 from assistant.settings import Settings
 from index.chroma_store import ChromaStore
-from index.chunker import split_sentences
 from index.embedder import Embedder, make_embedder
 from index.errors import InputError, LoadError, StoreError
 from index.indexer import Indexer
@@ -85,9 +87,11 @@ class Assistant:
         )
         self.keyword = KeywordIndex()
         # derived data (the keyword index) is saved beside an embedded store, keyed by revision
-        cache = s.store_path / "assistant-cache" if s.store_path and not s.chroma_host else None
+        self._cache = (
+            s.store_path / "assistant-cache" if s.store_path and not s.chroma_host else None
+        )
         self.retriever = HybridRetriever(
-            self.store, self.embedder, self.keyword, s.candidates, cache
+            self.store, self.embedder, self.keyword, s.candidates, self._cache
         )
         self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)
         self.generator = make_generator(s)
@@ -97,9 +101,10 @@ class Assistant:
         self.detector = ConflictDetector(
             NliScorer(s.nli_model) if s.nli_model else None, s.nli_threshold
         )
-        self._views: dict[tuple[str, str], ArticleView] = {}  # by (source, sha256)
+        self._views = ArticleViews(self.store)
         self._names: dict[tuple[str, str], frozenset[str]] = {}  # by (source, sha256)
-        self._corpus: dict[str, tuple[list[Conflict], list]] = {}
+        self._corpus: dict[str, list[Conflict]] = {}  # by store revision
+        self._pairs: dict[str, list[tuple[str, str, str, str]]] = {}  # by store revision
         self._lock = threading.Lock()
 
     # -- the corpus ----------------------------------------------------------------------------
@@ -117,7 +122,12 @@ class Assistant:
         """
         with self._lock:
             self.store.sweep()
-            return self._indexer.index_paths(list(paths), progress, sync=sync)
+            report = self._indexer.index_paths(list(paths), progress, sync=sync)
+        if self._cache and (report.added or report.replaced or report.removed):
+            # saved now, so the next process to answer loads them instead of building them
+            self.retriever.refresh()
+            self._article_names()
+        return report
 
     def add_document(
         self,
@@ -156,26 +166,16 @@ class Assistant:
     def articles(self) -> list[ArticleInfo]:
         return self.store.articles()
 
+    def prepare(self) -> None:
+        """Load what the first question would otherwise wait for: the keyword index, the
+        corpus's name spellings and the embedding model."""
+        self.retriever.refresh()
+        self._spellings()
+        self.embedder.embed(["warm up"])
+
     def article(self, source: str) -> ArticleView:
         """Title, date and exact text of an indexed article."""
-        sha = self.store.article_sha(source)
-        if sha is None:
-            raise InputError(f"no indexed article {source!r}")
-        view = self._views.get((source, sha))
-        if view is None:
-            record = self.store.article_record(source)
-            if record is None:
-                raise InputError(f"no indexed article {source!r}")
-            meta, text = record
-            # Text and record come from one read, and the text must hash to the record's
-            # sha: a view is cached only under the hash of the very text it holds.
-            if sha256_hex(text) != meta["sha256"]:
-                raise StoreError(f"article {source!r} in the store does not match its hash")
-            view = ArticleView(meta.get("title", ""), meta.get("published") or None, text)
-            if len(self._views) > 10_000:
-                self._views.clear()
-            self._views[(source, meta["sha256"])] = view
-        return view
+        return self._views.get(source)
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -239,6 +239,9 @@ class Assistant:
         # More candidates than are scored: the extra ones serve the conflict check.
         candidates = self.retriever.retrieve(query, 2 * self.settings.top_k, vector)
         retrieved = candidates[: self.settings.top_k]
+        # one read each, for every candidate: the answer quotes some, the conflict check the rest
+        self._views.read(r.chunk.source for r in candidates)
+        self.retriever.unit_vectors([r.chunk for r in candidates])
         scored = self.retriever.score_sentences(query, vector, retrieved)
         retrieved_at = time.perf_counter()
         composed = compose(
@@ -249,14 +252,16 @@ class Assistant:
         if composed.answerable and self.settings.max_conflicts:
             mentioned = " ".join([question, *(c.quote for c in citations)])
             # a name the question asks about counts as met in both spellings
+            spellings = self._spellings()
             mentioned += " " + " ".join(
-                f"{x} {y}" for x, y, _ in self._spellings() if x in question or y in question
+                f"{x} {y}" for _, x, _, y in spellings if x in question or y in question
             )
             cited = list(composed.cited)
             # Nearest chunks to each cited sentence, by meaning and by words: where another
             # report says the opposite, it says it about the same things.
             partners = [r.chunk for r in candidates]
             partners += [chunk for s in cited for chunk, _ in self.keyword.search(s.text, 4)]
+            self._views.read(c.source for c in partners)
             found = answer_conflicts(
                 vector,
                 self.detector,
@@ -265,8 +270,9 @@ class Assistant:
                 self.retriever.unit_vectors(partners),
                 self.embedder.embed_cached,
                 self.article,
-                self._spellings(),
-                mentioned,
+                self._spelling_conflicts(
+                    [p for p in spellings if p[1] in mentioned and p[3] in mentioned]
+                ),
                 self.settings.max_conflicts,
             )
             conflicts, citations, lines = cite_conflicts(found, citations, self.article)
@@ -291,21 +297,13 @@ class Assistant:
 
     def conflicts(self) -> list[Conflict]:
         """Every disagreement in the indexed corpus, most important kinds first."""
-        return self._corpus_conflicts()[0]
+        return self._corpus_conflicts()
 
-    def _spellings(self) -> list:
-        return self._corpus_conflicts(names_only=True)[1]
-
-    def _corpus_conflicts(self, names_only: bool = False) -> tuple[list[Conflict], list]:
+    def _corpus_conflicts(self) -> list[Conflict]:
         self.retriever.refresh()
         revision = self.store.revision()
-        key = f"{revision}:{names_only}"
-        if key not in self._corpus:
-            self._corpus = {k: v for k, v in self._corpus.items() if k.startswith(revision)}
-            if names_only:
-                self._corpus[key] = ([], self._name_spellings())
-            elif sum(len(c.sentences) for c in self.keyword.chunks) > ALL_PAIRS_LIMIT:
-                spellings = self._name_spellings()
+        if revision not in self._corpus:
+            if sum(len(c.sentences) for c in self.keyword.chunks) > ALL_PAIRS_LIMIT:
                 found = nearest_chunk_conflicts(
                     self.keyword.chunks,
                     self.retriever.unit_vectors,
@@ -313,37 +311,61 @@ class Assistant:
                     self.detector,
                     self.article,
                 )
-                self._corpus[key] = (rank(found + [c for _, _, c in spellings]), spellings)
+                found += self._spelling_conflicts(self._spellings())
             else:
                 chunks = self.keyword.chunks
                 claims, texts = corpus_claims(
                     chunks, self.retriever.unit_vectors(chunks), self.article
                 )
-                spellings = name_spellings(texts)
-                found = self.detector.detect(claims) + [c for _, _, c in spellings]
-                self._corpus[key] = (rank(found), spellings)
-        return self._corpus[key]
+                found = self.detector.detect(claims) + [c for _, _, c in name_spellings(texts)]
+            self._corpus = {revision: rank(found)}  # replaced whole: other threads may read it
+        return self._corpus[revision]
 
-    def _name_spellings(self) -> list[tuple[str, str, Conflict]]:
-        """Name spellings across the corpus; each article's names are computed once per version
-        of its text, and sentences are split only for the articles a spelling is found in."""
-        known = self._names  # replaced, never changed in place: other threads may read it
-        names, kept = {}, {}
+    def _spellings(self) -> list[tuple[str, str, str, str]]:
+        """(source a, spelling x, source b, spelling y) of each name spelled two ways."""
+        revision = self.store.revision()
+        if revision not in self._pairs:
+            self._pairs = {revision: spelling_pairs(self._article_names())}
+        return self._pairs[revision]
+
+    def _article_names(self) -> dict[str, frozenset[str]]:
+        """Each article's names, computed once per version of its text (and saved beside an
+        embedded store); only articles whose names are not known are read, in bulk."""
+        saved = self._cache / "names-v1.json" if self._cache else None
+        # replaced, never changed in place: other threads may read it
+        known = self._names or (load_names(saved) if saved else {})
+        names: dict[str, frozenset[str]] = {}
+        kept: dict[tuple[str, str], frozenset[str]] = {}
+        missing = []
         for info in self.articles():
-            view = self.article(info.source)
-            key = (info.source, sha256_hex(view.text))  # the text read, even if newer
-            kept[key] = known[key] if key in known else article_names(view.text)
-            names[info.source] = kept[key]
+            key = (info.source, info.sha256)
+            if key in known:
+                kept[key] = names[info.source] = known[key]
+            else:
+                missing.append(info.source)
+        for source, _, text in self.store.article_records(missing):
+            # keyed by the text read, even if newer than the listing
+            kept[(source, sha256_hex(text))] = names[source] = article_names(text)
         self._names = kept
+        if saved and (missing or len(kept) < len(known)):
+            save_names(saved, kept)
+        return names
+
+    def _spelling_conflicts(self, pairs: list[tuple[str, str, str, str]]) -> list[Conflict]:
+        """The conflicts of these spellings, quoting each spelling's first sentence."""
+        views = self._views.read(s for sa, _, sb, _ in pairs for s in (sa, sb))
 
         def text(source: str) -> ArticleText:
-            view = self.article(source)
-            spans = tuple(split_sentences(view.text, self.settings.chunk_chars))
-            return ArticleText(source, view.title, view.published, view.text, spans)
+            view = views[source]
+            # the chunks' sentences, so the quote need not be found by splitting the text again
+            sentences = self.keyword.sentences(source, sha256_hex(view.text))
+            return ArticleText(source, view.title, view.published, view.text, sentences)
 
+        chars = self.settings.chunk_chars
         return [
-            (x, y, spelling_conflict(text(sa), x, text(sb), y))
-            for sa, x, sb, y in spelling_pairs(names)
+            spelling_conflict(text(sa), x, text(sb), y, chars)
+            for sa, x, sb, y in pairs
+            if sa in views and sb in views
         ]
 
     def standalone(self, question: str, history: list[str] | tuple[str, ...] = ()) -> str:

@@ -42,12 +42,11 @@ def answer_conflicts(
     partner_vectors: dict[str, UnitVectors],
     embed: Callable[[list[str]], np.ndarray],
     article: Callable[[str], ArticleView],
-    spellings: list[tuple[str, str, Conflict]],
-    mentioned: str,
+    spelled: list[Conflict],
     limit: int,
 ) -> list[Conflict]:
     """Conflicts between the answer's evidence and the sentences of `partners` (the chunks
-    nearest to that evidence), plus the name spellings the answer or question uses.
+    nearest to that evidence), plus `spelled`: the name spellings the answer or question uses.
     `partner_vectors` are the partners' sentence vectors, by chunk id."""
     claims = [claim_of(s.source, s.span, s.text, s.vector, article(s.source)) for s in evidence]
     taken = {(c.source, c.span.start) for c in claims}
@@ -70,9 +69,7 @@ def answer_conflicts(
             float(known.get((s.source, s.start, s.end), made.get(s.quote)) @ query) for s in sides
         ]
         found = [c for i, c in enumerate(found) if min(sims[2 * i : 2 * i + 2]) >= RELEVANT]
-    # a spelling difference the reader meets in this answer (or asked about)
-    found += [c for x, y, c in spellings if x in mentioned and y in mentioned]
-    return rank(found)[:limit]
+    return rank(found + spelled)[:limit]
 
 
 def cite_conflicts(

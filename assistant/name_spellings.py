@@ -2,19 +2,29 @@
 
 Names one letter apart are found through shared deletion keys (each name with one letter
 removed), so the work grows with the number of distinct names, not with pairs of articles;
-each article's names are computed once per version of its text.
+each article's names are computed once per version of its text, and saved beside an embedded
+store so a fresh process need not read every article again.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
+import uuid
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
 
 from assistant.conflicts import ArticleText
 from assistant.records import Conflict, ConflictSide
+from index.chunker import sentence_at
 from index.records import Span
 from index.terms import fold, one_edit
+
+log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[’']s)?\b")
 
@@ -22,9 +32,11 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:[’']s)?\b")
 def article_names(text: str) -> frozenset[str]:
     """The article's capitalised names, a one-letter typo folded into its frequent twin."""
     counts = Counter(re.sub(r"[’']s$", "", m.group(0)) for m in _NAME.finditer(text))
+    order = {name: i for i, name in enumerate(counts)}  # ties go to the first seen, as before
+    near = _variants(counts)
     for name, n in sorted(counts.items(), key=lambda kv: kv[1]):
         twin = max(
-            (o for o in counts if o != name and counts[o] > n and _variant(o, name)),
+            (o for o in sorted(near[name], key=order.__getitem__) if counts.get(o, 0) > n),
             key=lambda o: counts[o],
             default=None,
         )
@@ -42,21 +54,7 @@ def spelling_pairs(names: dict[str, frozenset[str]]) -> list[tuple[str, str, str
     for i, source in enumerate(sources):
         for name in names[source]:
             holders[name].append(i)
-    keys: dict[str, set[str]] = defaultdict(set)
-    for name in holders:
-        folded = fold(name)
-        if len(folded) >= 5:  # shorter names are never variants
-            keys[folded].add(name)
-            for k in range(len(folded)):
-                keys[folded[:k] + folded[k + 1 :]].add(name)
-    variants = {
-        (x, y)
-        for group in keys.values()
-        if len(group) > 1
-        for x in group
-        for y in group
-        if x < y and _variant(x, y)
-    }
+    variants = {(x, y) for x, near in _variants(holders).items() for y in near if x < y}
     found = []
     for x, y in variants:
         only_x = sorted(set(holders[x]) - set(holders[y]))
@@ -85,11 +83,15 @@ def _first_pair(a: list[int], b: list[int], x: str, y: str) -> tuple[int, int, s
     return None
 
 
-def spelling_conflict(a: ArticleText, x: str, b: ArticleText, y: str) -> Conflict:
+def spelling_conflict(
+    a: ArticleText, x: str, b: ArticleText, y: str, max_chars: int = 1000
+) -> Conflict:
+    """Each side quotes the sentence of the spelling's first use: one of the article's
+    `sentences` if it holds it, else the sentence found by splitting its line."""
     return Conflict(
         kind="name_spelling",
         summary=f"The name is spelled “{x}” in one report, “{y}” in the other.",
-        sides=(_name_side(a, x), _name_side(b, y)),
+        sides=(_name_side(a, x, max_chars), _name_side(b, y, max_chars)),
     )
 
 
@@ -103,6 +105,56 @@ def name_spellings(articles: list[ArticleText]) -> list[tuple[str, str, Conflict
     ]
 
 
+def load_names(path: Path) -> dict[tuple[str, str], frozenset[str]]:
+    """Names saved by `save_names`, by (source, sha256 of the text); none if unreadable."""
+    try:
+        saved = json.loads(path.read_text("utf-8"))
+        if saved.get("format") != _NAMES_FORMAT:
+            return {}
+        return {(src, sha): frozenset(names) for src, sha, names in saved["names"]}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("recomputing article names: cannot read %s: %s", path, exc)
+        return {}
+
+
+def save_names(path: Path, names: dict[tuple[str, str], frozenset[str]]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    rows = [[src, sha, sorted(n)] for (src, sha), n in sorted(names.items())]
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"format": _NAMES_FORMAT, "names": rows}), "utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only store still answers
+        log.warning("cannot save article names to %s: %s", path, exc)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+_NAMES_FORMAT = 1  # bump when `article_names` changes what it finds
+
+
+def _variants(names: Iterable[str]) -> dict[str, set[str]]:
+    """Each name's variant spellings among `names`, found through shared deletion keys (two
+    names one edit apart share one), so the work grows with the number of names, not its
+    square."""
+    keys: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        folded = fold(name)
+        if len(folded) >= 5:  # shorter names are never variants
+            keys[folded].add(name)
+            for k in range(len(folded)):
+                keys[folded[:k] + folded[k + 1 :]].add(name)
+    near: dict[str, set[str]] = defaultdict(set)
+    for group in keys.values():
+        if len(group) > 1:
+            for x in group:
+                near[x].update(y for y in group if y != x and _variant(x, y))
+    return near
+
+
 def _variant(x: str, y: str) -> bool:
     fx, fy = fold(x), fold(y)
     if min(len(fx), len(fy)) < 5 or fx == fy or fx[0] != fy[0]:
@@ -113,10 +165,11 @@ def _variant(x: str, y: str) -> bool:
     return one_edit(fx, fy)
 
 
-def _name_side(article: ArticleText, name: str) -> ConflictSide:
+def _name_side(article: ArticleText, name: str, max_chars: int) -> ConflictSide:
     at = re.search(rf"\b{re.escape(name)}\b", article.text)
     start = at.start() if at else 0
-    span = next((s for s in article.sentences if s.start <= start < s.end), Span(start, start))
+    span = next((s for s in article.sentences if s.start <= start < s.end), None)
+    span = span or sentence_at(article.text, start, max_chars) or Span(start, start)
     if span.end <= span.start and at:
         span = Span(at.start(), at.end())
     return ConflictSide(

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import chromadb
@@ -37,6 +37,7 @@ from index.units import UnitVectors
 # What a Chroma call raises when the store is missing, broken or unreachable.
 STORE_FAILURES = (ChromaError, httpx.HTTPError, sqlite3.Error, OSError, ValueError, KeyError)
 _PAGE = 2000
+_TEXT_PAGE = 200  # articles whose full texts are read at once (long ones run to 100 kB)
 _REMOVED = "removed"  # a tombstone's flag, while a removal is being carried out
 _FULL_RELOAD = 60.0  # seconds between full re-reads of the article records
 _STAMP_ID = "revision"  # the articles collection's record of the last change (not an article)
@@ -175,6 +176,18 @@ class ChromaStore:
         if not got["ids"] or not _is_article(got["metadatas"][0]):
             return None
         return dict(got["metadatas"][0]), got["documents"][0]
+
+    def article_records(self, sources: Sequence[str]) -> Iterator[tuple[str, dict, str]]:
+        """(source, metadata, exact text) of each indexed article among `sources`, read in
+        pages: one call per few hundred articles instead of one each."""
+        for lo in range(0, len(sources), _TEXT_PAGE):
+            ids = [_article_id(s) for s in sources[lo : lo + _TEXT_PAGE]]
+            got = self._call(
+                lambda ids=ids: self._articles.get(ids=ids, include=["documents", "metadatas"])
+            )
+            for meta, text in zip(got["metadatas"] or [], got["documents"] or [], strict=True):
+                if _is_article(meta):
+                    yield meta["source"], dict(meta), text
 
     def put_article(
         self,
@@ -322,12 +335,44 @@ class ChromaStore:
                 self._units.popitem(last=False)
         return units
 
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks, of any version: ids and
+        distances only, since reading the records of dozens of chunks costs ten times the
+        search itself (the caller holds most of them in memory)."""
+        if not self._state():
+            return []
+        got = self._call(
+            lambda: self._chunks.query(
+                query_embeddings=[vector], n_results=k, include=["distances"]
+            )
+        )
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """The chunks among `ids` that belong to current versions of their articles."""
+        current = self._state()
+        out: dict[str, Chunk] = {}
+        for lo in range(0, len(ids), self._batch):
+            part = list(ids[lo : lo + self._batch])
+            got = self._call(
+                lambda part=part: self._chunks.get(ids=part, include=["documents", "metadatas"])
+            )
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                article = current.get(meta["source"])
+                if article and article["sha256"] == meta["sha"]:
+                    out[cid] = _chunk_from(cid, doc, meta)
+                    if cid not in self._units:
+                        self._remember_units(cid, meta)
+        return out
+
     def search(self, vector: np.ndarray, k: int) -> list[DenseHit]:
         return self.search_many([vector], k)[0]
 
     def search_many(self, vectors: list[np.ndarray], k: int) -> list[list[DenseHit]]:
         """`search` for several vectors in one round trip."""
-        current = {s: m["sha256"] for s, m in self._state().items()}
+        current = self._state()  # not copied: a dict of every article costs more than the query
         if not current or not len(vectors):
             return [[] for _ in vectors]
         got = self._call(
@@ -343,7 +388,8 @@ class ChromaStore:
         ):
             hits = []
             for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True):
-                if current.get(meta["source"]) == meta["sha"] and len(hits) < k:
+                article = current.get(meta["source"])
+                if article and article["sha256"] == meta["sha"] and len(hits) < k:
                     hits.append(DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist)))
                     if cid not in self._units:  # decoded already
                         self._remember_units(cid, meta)

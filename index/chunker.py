@@ -29,12 +29,21 @@ def split_sentences(text: str, max_chars: int = 1000) -> list[Span]:
     Within a line, a sentence of fewer than six words is merged with the one before it (or
     after it, if first): a fragment cut from its neighbour loses the meaning it carries.
     """
-    spans: list[Span] = []
-    for line in _LINE.finditer(text):
-        for span in _merge_fragments(line.group(0), list(_line_sentences(line.group(0)))):
-            start, end = line.start() + span.start, line.start() + span.end
-            spans.extend(_split_long(text, start, end, max_chars))
-    return spans
+    return [span for line in _LINE.finditer(text) for span in _split_line(text, line, max_chars)]
+
+
+def sentence_at(text: str, offset: int, max_chars: int = 1000) -> Span | None:
+    """The `split_sentences` span holding `offset`, found by splitting only its line."""
+    line = _LINE.search(text, max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1)
+    if line is None or not line.start() <= offset < line.end():
+        return None
+    return next((s for s in _split_line(text, line, max_chars) if s.start <= offset < s.end), None)
+
+
+def _split_line(text: str, line: re.Match[str], max_chars: int) -> Iterator[Span]:
+    for span in _merge_fragments(line.group(0), list(_line_sentences(line.group(0)))):
+        start, end = line.start() + span.start, line.start() + span.end
+        yield from _split_long(text, start, end, max_chars)
 
 
 def _line_sentences(line: str) -> Iterator[Span]:

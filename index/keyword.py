@@ -37,6 +37,8 @@ class KeywordIndex:
         self._bm25: bm25s.BM25 | None = None
         self._revision: str | None = None
         self._df: Counter[str] = Counter()
+        # chunk positions by source and by id, built when first asked
+        self._by_source: tuple[dict[str, list[int]], dict[str, int]] | None = None
         self._lock = threading.Lock()
 
     def ensure(
@@ -50,7 +52,7 @@ class KeywordIndex:
             if saved and (saved / _DONE).exists():
                 try:
                     self._chunks, self._bm25, self._df = _load(saved)
-                    self._revision = revision
+                    self._revision, self._by_source = revision, None
                     return
                 except Exception as exc:  # json, numpy and bm25s each fail their own way
                     log.warning("rebuilding the keyword index: cannot load %s: %s", saved, exc)
@@ -65,6 +67,7 @@ class KeywordIndex:
             for doc in tokens:
                 df.update(set(doc))
             self._chunks, self._bm25, self._df, self._revision = chunks, bm25, df, revision
+            self._by_source = None
             if saved:
                 try:
                     _save(saved, chunks, bm25, df)
@@ -79,6 +82,29 @@ class KeywordIndex:
     @property
     def chunks(self) -> list[Chunk]:
         return self._chunks
+
+    def chunk(self, cid: str) -> Chunk | None:
+        """The indexed chunk with this id, if any."""
+        with self._lock:
+            at = self._positions()[1].get(cid)
+            return None if at is None else self._chunks[at]
+
+    def sentences(self, source: str, article_sha: str) -> tuple[Span, ...]:
+        """The sentences of this version of an article, in order, as its chunks hold them
+        (none if the index holds another version)."""
+        with self._lock:
+            chunks = [self._chunks[i] for i in self._positions()[0].get(source, [])]
+        spans = {s for c in chunks if c.article_sha == article_sha for s in c.sentences}
+        return tuple(sorted(spans, key=lambda s: s.start))
+
+    def _positions(self) -> tuple[dict[str, list[int]], dict[str, int]]:
+        """Chunk positions by source and by id, built on first use (call with the lock)."""
+        if self._by_source is None:
+            by_source: dict[str, list[int]] = {}
+            for i, chunk in enumerate(self._chunks):
+                by_source.setdefault(chunk.source, []).append(i)
+            self._by_source = (by_source, {c.id: i for i, c in enumerate(self._chunks)})
+        return self._by_source
 
     def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         with self._lock:

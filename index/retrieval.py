@@ -64,15 +64,26 @@ class HybridRetriever:
             vector = self.embedder.embed_cached([question])[0]
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}
-        dense = self.store.search(vector, self.candidates)
-        for rank, hit in enumerate(dense):
-            fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + 1.0 / (_RRF_K + rank + 1)
-            chunks[hit.chunk.id] = hit.chunk
+        for rank, chunk in enumerate(self._dense(vector)):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            chunks[chunk.id] = chunk
         for rank, (chunk, _) in enumerate(self.keyword.search(question, self.candidates)):
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (_RRF_K + rank + 1)
             chunks[chunk.id] = chunk
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
         return [RetrievedChunk(chunks[cid], fused[cid], i) for i, cid in enumerate(order)]
+
+    def _dense(self, vector: np.ndarray) -> list[Chunk]:
+        """The nearest chunks of current articles, nearest first. Their texts come from the
+        keyword index (which holds every chunk), so the store is searched for ids alone;
+        a chunk the index does not hold (it was refreshed before a change) is read."""
+        # a few spare for chunks of a version being replaced
+        hits = self.store.nearest(vector, self.candidates + 8)
+        known = {cid: self.keyword.chunk(cid) for cid, _ in hits}
+        read = self.store.chunks([cid for cid, chunk in known.items() if chunk is None])
+        found = [known[cid] or read.get(cid) for cid, _ in hits]
+        current = [c for c in found if c and self.store.article_sha(c.source) == c.article_sha]
+        return current[: self.candidates]
 
     def unit_vectors(self, chunks: list[Chunk]) -> dict[str, UnitVectors]:
         """Sentence vectors of these chunks: stored at index time, or (for a store indexed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,11 +42,23 @@ class Store(Protocol):
 
     def article_record(self, source: str) -> tuple[dict, str] | None: ...
 
+    def article_records(self, sources: Sequence[str]) -> Iterator[tuple[str, dict, str]]:
+        """(source, metadata, text) of the indexed ones among `sources`, read in bulk."""
+        ...
+
     def invalidate(self) -> None: ...
 
     def all_chunks(self) -> list[Chunk]: ...
 
     def search(self, vector: np.ndarray, k: int) -> list[DenseHit]: ...
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, similarity) of the nearest chunks, of any version of their article."""
+        ...
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """The chunks among `ids` that belong to current versions of their articles."""
+        ...
 
     def search_many(self, vectors: list[np.ndarray], k: int) -> list[list[DenseHit]]: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunker import chunk_article, split_sentences
+from index.chunker import chunk_article, sentence_at, split_sentences
 from index.records import Article
 
 WORDS = st.sampled_from(
@@ -70,6 +70,15 @@ def test_every_word_is_in_some_chunk(text):
     for c in chunks:
         covered.update(range(c.start, c.end))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(article_texts(), st.text(min_size=1, max_size=300)))
+def test_sentence_at_agrees_with_splitting_the_whole_text(text):
+    spans = split_sentences(text, 60)
+    holder = {o: s for s in spans for o in range(s.start, s.end)}
+    for offset in range(len(text)):
+        assert sentence_at(text, offset, 60) == holder.get(offset)
 
 
 def test_chunk_ids_derive_from_content():

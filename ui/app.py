@@ -205,7 +205,7 @@ def launch(
     if not port_free(host, port):
         raise ConfigError(f"port {port} on {host} is taken: choose another with --port")
     auth = tuple(settings.ui_auth.split(":", 1)) if settings.ui_auth else None
-    bot.embedder.embed(["warm up"])  # the first question should not pay for model start-up
+    bot.prepare()  # the first question should not pay for model start-up or index loading
     app = build_app(bot)
     app.queue(default_concurrency_limit=8)
     app.launch(
