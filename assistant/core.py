@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -31,7 +32,7 @@ from assistant.records import Answer, Conflict
 from assistant.settings import Settings
 from index.chroma_store import ChromaStore
 from index.embedder import Embedder, make_embedder
-from index.errors import InputError, LoadError, StoreError
+from index.errors import AssistantError, InputError, LoadError, StoreError
 from index.indexer import Indexer
 from index.keyword import KeywordIndex
 from index.loader import check_text, parse_bytes, parse_date, plain_article
@@ -40,6 +41,8 @@ from index.retrieval import HybridRetriever
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
+
+log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -125,8 +128,11 @@ class Assistant:
             report = self._indexer.index_paths(list(paths), progress, sync=sync)
         if self._cache and (report.added or report.replaced or report.removed):
             # saved now, so the next process to answer loads them instead of building them
-            self.retriever.refresh()
-            self._article_names()
+            try:
+                self.retriever.refresh()
+                self._article_names()
+            except AssistantError as exc:  # the articles are indexed; answering builds these
+                log.warning("could not prepare the indexed corpus for answering: %s", exc)
         return report
 
     def add_document(
@@ -302,31 +308,34 @@ class Assistant:
     def _corpus_conflicts(self) -> list[Conflict]:
         self.retriever.refresh()
         revision = self.store.revision()
-        if revision not in self._corpus:
-            if sum(len(c.sentences) for c in self.keyword.chunks) > ALL_PAIRS_LIMIT:
+        conflicts = self._corpus.get(revision)  # local: another thread may replace the dict
+        if conflicts is None:
+            chunks = self.keyword.chunks
+            # every article is quoted from, many times over: read them all once, in bulk
+            views = ArticleViews(self.store, kept=len({c.source for c in chunks}) + 1)
+            views.read(c.source for c in chunks)
+            if sum(len(c.sentences) for c in chunks) > ALL_PAIRS_LIMIT:
                 found = nearest_chunk_conflicts(
-                    self.keyword.chunks,
-                    self.retriever.unit_vectors,
-                    self.store,
-                    self.detector,
-                    self.article,
+                    chunks, self.retriever.unit_vectors, self.store, self.detector, views.get
                 )
                 found += self._spelling_conflicts(self._spellings())
             else:
-                chunks = self.keyword.chunks
                 claims, texts = corpus_claims(
-                    chunks, self.retriever.unit_vectors(chunks), self.article
+                    chunks, self.retriever.unit_vectors(chunks), views.get
                 )
                 found = self.detector.detect(claims) + [c for _, _, c in name_spellings(texts)]
-            self._corpus = {revision: rank(found)}  # replaced whole: other threads may read it
-        return self._corpus[revision]
+            conflicts = rank(found)
+            self._corpus = {revision: conflicts}  # replaced whole: other threads may read it
+        return conflicts
 
     def _spellings(self) -> list[tuple[str, str, str, str]]:
         """(source a, spelling x, source b, spelling y) of each name spelled two ways."""
         revision = self.store.revision()
-        if revision not in self._pairs:
-            self._pairs = {revision: spelling_pairs(self._article_names())}
-        return self._pairs[revision]
+        pairs = self._pairs.get(revision)  # local: another thread may replace the dict
+        if pairs is None:
+            pairs = spelling_pairs(self._article_names())
+            self._pairs = {revision: pairs}
+        return pairs
 
     def _article_names(self) -> dict[str, frozenset[str]]:
         """Each article's names, computed once per version of its text (and saved beside an
@@ -334,19 +343,22 @@ class Assistant:
         saved = self._cache / "names-v1.json" if self._cache else None
         # replaced, never changed in place: other threads may read it
         known = self._names or (load_names(saved) if saved else {})
-        names: dict[str, frozenset[str]] = {}
+        found: dict[str, frozenset[str]] = {}
         kept: dict[tuple[str, str], frozenset[str]] = {}
+        infos = self.articles()
         missing = []
-        for info in self.articles():
+        for info in infos:
             key = (info.source, info.sha256)
             if key in known:
-                kept[key] = names[info.source] = known[key]
+                kept[key] = found[info.source] = known[key]
             else:
                 missing.append(info.source)
         for source, _, text in self.store.article_records(missing):
             # keyed by the text read, even if newer than the listing
-            kept[(source, sha256_hex(text))] = names[source] = article_names(text)
+            kept[(source, sha256_hex(text))] = found[source] = article_names(text)
         self._names = kept
+        # in listing order: `spelling_pairs` quotes the first articles in it
+        names = {i.source: found[i.source] for i in infos if i.source in found}
         if saved and (missing or len(kept) < len(known)):
             save_names(saved, kept)
         return names
