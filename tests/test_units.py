@@ -31,6 +31,24 @@ def test_pack_round_trip_keeps_cosines(case):
     back = UnitVectors.unpack(UnitVectors(vectors, owners).pack(), owners)
     assert back.owners == owners
     np.testing.assert_allclose(np.linalg.norm(back.vectors, axis=1), 1.0, atol=1e-5)
+    # Rounding moves each component by at most max|v| / 254, so the error's norm is at most
+    # e = sqrt(384) * max|v| / 254 and the cosine at least sqrt(1 - e^2) (0.997 at worst).
+    error = np.sqrt(vectors.shape[1]) * np.abs(vectors).max(axis=1) / 254
+    cosines = (back.vectors * vectors).sum(axis=1)
+    assert (cosines >= np.sqrt(1 - error**2) - 1e-6).all()
+
+
+def test_pack_keeps_real_sentence_vectors_close(embedder):
+    texts = [
+        s.strip()
+        for s in SAMPLE.joinpath(sorted(p.name for p in SAMPLE.iterdir())[0])
+        .read_text("utf-8")
+        .split(". ")
+        if len(s.strip()) > 20
+    ][:40]
+    vectors = embedder.embed(texts)
+    owners = tuple(range(len(texts)))
+    back = UnitVectors.unpack(UnitVectors(vectors, owners).pack(), owners)
     assert (back.vectors * vectors).sum(axis=1).min() > 0.999
 
 
