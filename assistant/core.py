@@ -277,7 +277,8 @@ class Assistant:
                 self.embedder.embed_cached,
                 self.article,
                 self._spelling_conflicts(
-                    [p for p in spellings if p[1] in mentioned and p[3] in mentioned]
+                    [p for p in spellings if p[1] in mentioned and p[3] in mentioned],
+                    self._views,
                 ),
                 self.settings.max_conflicts,
             )
@@ -318,7 +319,7 @@ class Assistant:
                 found = nearest_chunk_conflicts(
                     chunks, self.retriever.unit_vectors, self.store, self.detector, views.get
                 )
-                found += self._spelling_conflicts(self._spellings())
+                found += self._spelling_conflicts(self._spellings(), views)
             else:
                 claims, texts = corpus_claims(
                     chunks, self.retriever.unit_vectors(chunks), views.get
@@ -363,9 +364,12 @@ class Assistant:
             save_names(saved, kept)
         return names
 
-    def _spelling_conflicts(self, pairs: list[tuple[str, str, str, str]]) -> list[Conflict]:
-        """The conflicts of these spellings, quoting each spelling's first sentence."""
-        views = self._views.read(s for sa, _, sb, _ in pairs for s in (sa, sb))
+    def _spelling_conflicts(
+        self, pairs: list[tuple[str, str, str, str]], articles: ArticleViews
+    ) -> list[Conflict]:
+        """The conflicts of these spellings, quoting each spelling's first sentence; the texts
+        come through `articles` (the corpus-wide run has read them all already)."""
+        views = articles.read(s for sa, _, sb, _ in pairs for s in (sa, sb))
 
         def text(source: str) -> ArticleText:
             view = views[source]

@@ -262,12 +262,8 @@ class ChromaStore:
     def sweep(self) -> int:
         """Delete chunks no current article owns (left by an interrupted run)."""
         self.invalidate()
-        current = {s: m["sha256"] for s, m in self._state().items()}
-        stale = [
-            cid
-            for cid, meta in self._iter_chunk_metas()
-            if current.get(meta["source"]) != meta["sha"]
-        ]
+        current = self._state()
+        stale = [cid for cid, meta in self._iter_chunk_metas() if not _of_current(current, meta)]
         for lo in range(0, len(stale), self._batch):
             self._call(lambda lo=lo: self._chunks.delete(ids=stale[lo : lo + self._batch]))
         self._call(lambda: self._articles.delete(where={_REMOVED: True}))  # crashed removals
@@ -289,7 +285,7 @@ class ChromaStore:
             offset += len(got["ids"])
 
     def all_chunks(self) -> list[Chunk]:
-        current = {s: m["sha256"] for s, m in self._state().items()}
+        current = self._state()
         out: list[Chunk] = []
         offset = 0
         while True:
@@ -301,7 +297,7 @@ class ChromaStore:
             if not got["ids"]:
                 break
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                if current.get(meta["source"]) == meta["sha"]:
+                if _of_current(current, meta):
                     out.append(_chunk_from(cid, doc, meta))
             offset += len(got["ids"])
         return out
@@ -360,8 +356,7 @@ class ChromaStore:
                 lambda part=part: self._chunks.get(ids=part, include=["documents", "metadatas"])
             )
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                article = current.get(meta["source"])
-                if article and article["sha256"] == meta["sha"]:
+                if _of_current(current, meta):
                     out[cid] = _chunk_from(cid, doc, meta)
                     if cid not in self._units:
                         self._remember_units(cid, meta)
@@ -372,7 +367,7 @@ class ChromaStore:
 
     def search_many(self, vectors: list[np.ndarray], k: int) -> list[list[DenseHit]]:
         """`search` for several vectors in one round trip."""
-        current = self._state()  # not copied: a dict of every article costs more than the query
+        current = self._state()
         if not current or not len(vectors):
             return [[] for _ in vectors]
         got = self._call(
@@ -388,8 +383,7 @@ class ChromaStore:
         ):
             hits = []
             for cid, doc, meta, dist in zip(ids, docs, metas, dists, strict=True):
-                article = current.get(meta["source"])
-                if article and article["sha256"] == meta["sha"] and len(hits) < k:
+                if _of_current(current, meta) and len(hits) < k:
                     hits.append(DenseHit(_chunk_from(cid, doc, meta), 1.0 - float(dist)))
                     if cid not in self._units:  # decoded already
                         self._remember_units(cid, meta)
@@ -401,6 +395,13 @@ class ChromaStore:
             return fn()
         except STORE_FAILURES as exc:
             raise StoreError(f"the {self.where} is unavailable: {exc}") from exc
+
+
+def _of_current(current: dict[str, dict], meta: dict) -> bool:
+    """Does this chunk record belong to the current version of its article? (`current` is the
+    article view, used as is: copying a dict of every article costs more than a query.)"""
+    article = current.get(meta["source"])
+    return article is not None and article["sha256"] == meta["sha"]
 
 
 def _is_article(meta: dict) -> bool:

@@ -128,7 +128,7 @@ def test_names_saved_by_index_and_loaded_by_a_fresh_process(tmp_path, embedder):
 def test_spelling_quotes_are_whole_sentences(sample_bot):
     sample_bot.retriever.refresh()  # quotes come from the keyword index's sentences
     pairs = sample_bot._spellings()
-    for conflict in sample_bot._spelling_conflicts(pairs):
+    for conflict in sample_bot._spelling_conflicts(pairs, sample_bot._views):
         for side in conflict.sides:
             text = sample_bot.article(side.source).text
             assert text[side.start : side.end] == side.quote
