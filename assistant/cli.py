@@ -50,7 +50,9 @@ def _guard(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _open(store: str | None, must_exist: bool) -> Assistant:
+def _open(store: str | None, must_exist: bool, need_articles: bool = True) -> Assistant:
+    """The assistant on the store; with `must_exist`, a store that is missing (or, with
+    `need_articles`, empty) is an error naming the command that fills it."""
     from assistant import Assistant, Settings
     from index.errors import StoreError
 
@@ -59,9 +61,21 @@ def _open(store: str | None, must_exist: bool) -> Assistant:
     if must_exist and settings.chroma_host is None and path is not None and not Path(path).exists():
         raise StoreError(f"no store at {path}: run `assistant index PATH...` first")
     bot = Assistant(settings)
-    if must_exist and not bot.articles():
-        raise StoreError(f"the store at {bot.store.where} has no articles: run `assistant index`")
+    if must_exist and need_articles and not bot.articles():
+        raise StoreError(
+            f"{_store_name(bot)} has no articles yet: run `assistant index PATH...` first"
+        )
     return bot
+
+
+def _store_name(bot: Assistant) -> str:
+    """The store as the object of a sentence ("written to the store at ...")."""
+    s = bot.settings
+    if s.chroma_host:
+        return f"the Chroma server at {s.chroma_host}:{s.chroma_port}"
+    if s.store_path is None:
+        return "the in-memory store"
+    return f"the store at {s.store_path}"
 
 
 @app.command()
@@ -90,7 +104,7 @@ def index(
         typer.echo(
             f"{len(report.added)} added, {len(report.replaced)} replaced, {removed}"
             f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
-            f"{report.chunks_added} chunks written to {bot.store.where}"
+            f"{report.chunks_added} chunks written to {_store_name(bot)}"
         )
         if not (report.added or report.replaced or report.removed):
             typer.echo("Nothing changed: the store already matches.")
@@ -131,7 +145,8 @@ def ask(
                 raise InputError(
                     f"question {n}: {exc}" if len(questions) > 1 else str(exc)
                 ) from exc
-        bot = _open(store, must_exist=True)
+        # an empty store is answered, not refused: the answer says how to fill it
+        bot = _open(store, must_exist=True, need_articles=False)
         for q in questions:
             answer = bot.ask(q)
             typer.echo(

@@ -14,7 +14,7 @@ from assistant.article_views import ArticleViews
 from assistant.conflicts import ArticleText, ConflictDetector, rank
 from assistant.corpus_conflicts import ALL_PAIRS_LIMIT, nearest_chunk_conflicts
 from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
-from assistant.extractive import ArticleView, compose
+from assistant.extractive import NOTHING_INDEXED, ArticleView, compose
 from assistant.followup import condensed_query, standalone_query
 from assistant.generate import llm_answer
 from assistant.llm import make_generator
@@ -244,6 +244,12 @@ class Assistant:
         vector = self.embedder.embed_cached([query])[0]
         # More candidates than are scored: the extra ones serve the conflict check.
         candidates = self.retriever.retrieve(query, 2 * self.settings.top_k, vector)
+        # Retrieval finds nothing only in an empty corpus (or one emptied meanwhile); then
+        # "the articles do not say" would mislead: there are none to say anything.
+        if not candidates and not self.articles():
+            total = (time.perf_counter() - started) * 1000
+            timings = {"retrieve": total, "answer": 0.0, "conflicts": 0.0, "total": total}
+            return Answer(question, NOTHING_INDEXED, False, timings_ms=timings), []
         retrieved = candidates[: self.settings.top_k]
         # one read each, for every candidate: the answer quotes some, the conflict check the rest
         self._views.read(r.chunk.source for r in candidates)

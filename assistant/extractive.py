@@ -17,6 +17,11 @@ from index.records import Span
 from index.retrieval import ScoredSentence
 
 NOT_ANSWERED = "The articles do not say. The closest passages are listed below."
+# Every front end shows this same text, so it names the way in of each.
+NOTHING_INDEXED = (
+    "No articles are indexed yet, so there is nothing to answer from. Add some first: "
+    "upload them in the Articles tab of the web chat, or run `assistant index PATH...`."
+)
 _DUPLICATE = 0.9  # cosine above which two sentences say the same thing
 _CORROBORATES = 0.75  # ... and above which a sentence in another article backs a statement
 _MARGIN = 0.12  # how far below the best a further sentence may score

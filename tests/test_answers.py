@@ -121,3 +121,23 @@ def test_reported_speech_stays_attributed(sample_bot):
 def test_answer_is_deterministic(sample_bot):
     q = "What did Musk's peace plan say about Crimea?"
     assert sample_bot.ask(q).to_dict()["answer"] == sample_bot.ask(q).to_dict()["answer"]
+
+
+def test_empty_corpus_says_nothing_is_indexed(memory_bot, sample_bot):
+    from assistant.extractive import NOTHING_INDEXED
+
+    answer = memory_bot.ask("When did Musk last speak to Putin?")
+    assert answer.answer == NOTHING_INDEXED
+    assert "No articles are indexed yet" in answer.answer and "Articles tab" in answer.answer
+    assert "assistant index PATH" in answer.answer
+    assert not answer.answerable and answer.citations == answer.nearest == ()
+    # the JSON keeps the shape of every other answer
+    answered = sample_bot.ask("When did Musk last speak to Putin?").to_dict()
+    assert list(answer.to_dict()) == list(answered)
+    assert set(answer.to_dict()["timings_ms"]) == set(answered["timings_ms"])
+    # with one article in, the same question is an ordinary refusal, and emptied, it says so again
+    memory_bot.add_document("Ferry strike\n\nFerry workers in Tallinn went on strike.", "f.txt")
+    refused = memory_bot.ask("When did Musk last speak to Putin?")
+    assert "do not say" in refused.answer and refused.nearest
+    memory_bot.remove("f.txt")
+    assert memory_bot.ask("When did Musk last speak to Putin?").answer == NOTHING_INDEXED

@@ -27,6 +27,7 @@ def store(tmp_path_factory) -> Path:
     done = run("index", str(SAMPLE), store=path)
     assert done.returncode == 0, done.stderr
     assert "2 added" in done.stdout
+    assert f"chunks written to the store at {path}\n" in done.stdout, done.stdout
     return path
 
 
@@ -130,3 +131,35 @@ def test_conflicts_json(store):
             assert text[side["start"] : side["end"]] == side["quote"]
     human = run("conflicts", store=store)
     assert human.returncode == 0 and "== disputed claim ==" in human.stdout
+
+
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cli-empty")
+    (root / "nothing").mkdir()
+    path = root / "store"
+    done = run("index", str(root / "nothing"), store=path)
+    assert done.returncode == 0, done.stderr
+    assert f"0 chunks written to the store at {path}\n" in done.stdout
+    assert path.exists()
+    return path
+
+
+def test_ask_on_an_empty_store_says_nothing_is_indexed(empty_store):
+    from assistant.extractive import NOTHING_INDEXED
+
+    done = run("ask", "Who is Ian Bremmer?", store=empty_store)
+    assert done.returncode == 0, done.stderr
+    assert NOTHING_INDEXED in done.stdout and "assistant index PATH" in done.stdout
+    assert "do not say" not in done.stdout
+    as_json = run("ask", "Who is Ian Bremmer?", "--json", store=empty_store)
+    obj = json.loads(as_json.stdout)
+    _check_shape(obj)
+    assert obj["answer"] == NOTHING_INDEXED and not obj["answerable"] and obj["nearest"] == []
+
+
+def test_conflicts_on_an_empty_store_reads_naturally(empty_store):
+    done = run("conflicts", store=empty_store)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"error: the store at {empty_store} has no articles yet" in done.stderr
+    assert "assistant index PATH" in done.stderr

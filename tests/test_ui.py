@@ -6,13 +6,17 @@ import shutil
 import statistics
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLE
 
 from assistant import Assistant, ConfigError, Settings
+from assistant.extractive import NOTHING_INDEXED
 from ui.app import launch, port_free
+from ui.render import display_source, source_choices
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "docs" / "screenshots"
@@ -124,7 +128,18 @@ def test_eight_concurrent_clients_get_their_own_answers(served):
 
 
 @pytest.fixture(scope="module")
-def page(served):
+def empty_served(embedder):
+    """The app on a store with no article in it."""
+    bot = Assistant(Settings(store_path=None), embedder=embedder)
+    port = _free_port()
+    app = launch(bot, "127.0.0.1", port, block=False)
+    yield bot, f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (Playwright's sync API runs one at a time)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -134,14 +149,28 @@ def page(served):
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 1200})
-        dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.dialogs = dialogs
-        page.goto(served[1])
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def _browser_page(browser, url: str) -> Iterator:
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    try:
+        page.goto(url)
         page.wait_for_selector("#na-question textarea")
         yield page
-        browser.close()
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, served):
+    with _browser_page(browser, served[1]) as page:
+        yield page
 
 
 def _ask(page, question: str) -> float:
@@ -171,6 +200,9 @@ def test_browser_answer_citation_click_and_disagreement(page, capsys):
     assert panel.count() == 1 and "Sources disagree" in panel.inner_text()
     assert "does not remain neutral" in panel.inner_text()
     assert panel.locator("mark").count() == 2  # both sides highlighted in context
+    # the sample was indexed by absolute path: the reader sees it relative to the working folder
+    shown = page.locator("#na-transcript").inner_text()
+    assert str(ROOT) not in shown and "002_ccb087069196d22c.txt" in shown
     page.screenshot(path=str(SHOTS / "chat.png"))
     # time from Enter to a complete answer on screen, over several questions
     times = [
@@ -210,7 +242,9 @@ def test_browser_xss_is_shown_not_run(page):
 def test_browser_disagreements_tab_and_upload(page, tmp_path):
     page.get_by_role("tab", name="Disagreements").click()
     page.wait_for_selector("#na-disagreements .na-conflicts")
-    assert "Name spelled differently" in page.locator("#na-disagreements").inner_text()
+    shown = page.locator("#na-disagreements").inner_text()
+    assert "Name spelled differently" in shown
+    assert str(ROOT) not in shown and "002_ccb087069196d22c.txt" in shown
     page.screenshot(path=str(SHOTS / "disagreements.png"))
     page.get_by_role("tab", name="Articles").click()
     upload = tmp_path / "bridge.md"
@@ -227,6 +261,7 @@ def test_browser_disagreements_tab_and_upload(page, tmp_path):
 
 def test_login_is_required_when_configured(embedder):
     from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
 
     bot = Assistant(Settings(store_path=None, ui_auth="reader:s3cret"), embedder=embedder)
     bot.index([str(SAMPLE)])
@@ -234,8 +269,10 @@ def test_login_is_required_when_configured(embedder):
     app = launch(bot, "127.0.0.1", port, block=False)
     try:
         url = f"http://127.0.0.1:{port}/"
-        with pytest.raises(Exception):  # noqa: B017 (any refusal will do: it must not answer)
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
             Client(url, verbose=False).predict("Who is Ian Bremmer?", api_name="/ask")
+        with pytest.raises(ValueError, match="Could not login"):
+            Client(url, auth=("reader", "wrong"), verbose=False)
         client = Client(url, auth=("reader", "s3cret"), verbose=False)
         assert client.predict("Who is Ian Bremmer?", api_name="/ask")["answerable"]
     finally:
@@ -257,3 +294,56 @@ def test_generated_answer_modes_are_shown_escaped(sample_bot):
         base.question, dataclasses.replace(base, mode="llm"), sample_bot.article, "t2"
     )
     assert "checked against the sources" in checked
+
+
+def test_client_on_an_empty_store_says_nothing_is_indexed(empty_served):
+    from gradio_client import Client
+
+    _, url = empty_served
+    result = Client(url, verbose=False).predict("Who is Ian Bremmer?", api_name="/ask")
+    assert result["answer"] == NOTHING_INDEXED and not result["answerable"]
+    assert result["citations"] == result["nearest"] == result["conflicts"] == []
+
+
+def test_browser_on_an_empty_store_points_to_the_articles_tab(browser, empty_served):
+    with _browser_page(browser, empty_served[1]) as page:
+        placeholder = page.get_attribute("#na-question textarea", "placeholder")
+        assert placeholder == "Ask about the indexed articles"
+        _ask(page, "When did Musk last speak to Putin?")
+        newest = page.locator("#na-transcript .na-turn").first.inner_text()
+        assert "No articles are indexed yet" in newest and "Articles tab" in newest
+        assert "do not say" not in newest and "Nearest passages" not in newest
+        page.get_by_role("tab", name="Disagreements").click()
+        page.wait_for_function(
+            "() => (document.querySelector('#na-disagreements')?.innerText || '')"
+            ".includes('No articles are indexed yet')",
+            timeout=30000,
+        )
+        assert "No disagreements found" not in page.locator("#na-disagreements").inner_text()
+
+
+def test_display_source(monkeypatch, tmp_path):
+    here = tmp_path / "here"
+    (here / "data").mkdir(parents=True)
+    monkeypatch.chdir(here)
+    assert display_source(str(here / "data" / "a.txt")) == str(Path("data", "a.txt"))
+    assert display_source(str(here / "feed.jsonl") + "#3") == "feed.jsonl#3"
+    assert display_source(str(tmp_path / "elsewhere" / "b.txt")) == "b.txt"
+    assert display_source("data/articles/c.txt") == "data/articles/c.txt"  # relative: as given
+    assert display_source("upload.md") == "upload.md"
+    # two files of one name outside the working folder keep their full sources in a picker
+    one, two = str(tmp_path / "x" / "d.txt"), str(tmp_path / "y" / "d.txt")
+    assert source_choices([one, two, "e.txt"]) == [(one, one), (two, two), ("e.txt", "e.txt")]
+
+
+def test_rendered_sources_hide_the_machine_path_but_the_api_keeps_it(sample_bot):
+    from ui import render
+
+    answer = sample_bot.ask("How long ago did Musk say he last spoke to Putin?")
+    assert answer.citations and all(Path(c.source).is_absolute() for c in answer.citations)
+    html = render.turn(answer.question, answer, sample_bot.article, "t1")
+    assert str(ROOT) not in html
+    for c in answer.citations:
+        assert Path(c.source).name in html
+    conflicts = render.corpus_conflicts(sample_bot.conflicts(), sample_bot.article)
+    assert str(ROOT) not in conflicts and "na-conflicts" in conflicts

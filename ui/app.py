@@ -38,7 +38,15 @@ document.addEventListener("click", (event) => {
 
 
 def _articles_table(bot: Assistant) -> list[list]:
-    return [[a.title, a.published or "", a.source, a.chunks] for a in bot.articles()]
+    return [
+        [a.title, a.published or "", render.display_source(a.source), a.chunks]
+        for a in bot.articles()
+    ]
+
+
+def _removable(bot: Assistant) -> list[tuple[str, str]]:
+    """The remove picker's choices: shown as on screen elsewhere, valued by the exact source."""
+    return render.source_choices([a.source for a in bot.articles()])
 
 
 def build_app(bot: Assistant) -> gr.Blocks:
@@ -106,23 +114,24 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 continue
             state = "unchanged" if report.unchanged else "indexed"
             messages.append(f"✓ {name}: {state} ({report.chunks_added} chunks)")
-        choices = [a.source for a in bot.articles()]
         return (
             "\n".join(messages),
             _articles_table(bot),
-            gr.update(choices=choices, value=None),
+            gr.update(choices=_removable(bot), value=None),
         )
 
     def remove(source: str | None):
         if not source:
             raise gr.Error("Choose an article to remove.")
         removed = bot.remove(source)
-        choices = [a.source for a in bot.articles()]
-        note = f"Removed {source}." if removed else f"{source} was not indexed."
-        return note, _articles_table(bot), gr.update(choices=choices, value=None)
+        shown = render.display_source(source)
+        note = f"Removed {shown}." if removed else f"{shown} was not indexed."
+        return note, _articles_table(bot), gr.update(choices=_removable(bot), value=None)
 
     def disagreements() -> str:
         try:
+            if not bot.articles():
+                return render.corpus_conflicts([], bot.article, indexed=False)
             return render.corpus_conflicts(bot.conflicts(), bot.article)
         except AssistantError as exc:
             raise gr.Error(html.escape(str(exc))) from exc
@@ -138,7 +147,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 with gr.Row():
                     question = gr.Textbox(
                         label="Question",
-                        placeholder="e.g. When did Musk last speak to Putin?",
+                        placeholder="Ask about the indexed articles",
                         scale=5,
                         elem_id="na-question",
                         max_length=settings.max_question_chars,
@@ -167,9 +176,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 index_btn = gr.Button("Index uploaded files", elem_id="na-index")
                 status = gr.Textbox(label="Status", interactive=False, lines=3, elem_id="na-status")
                 with gr.Row():
-                    pick = gr.Dropdown(
-                        choices=[a.source for a in bot.articles()], label="Article to remove"
-                    )
+                    pick = gr.Dropdown(choices=_removable(bot), label="Article to remove")
                     remove_btn = gr.Button("Remove", variant="stop")
 
         question.submit(

@@ -8,7 +8,9 @@ as those characters and runs nothing. The only markup is what this module writes
 from __future__ import annotations
 
 import re
+from collections import Counter
 from html import escape
+from pathlib import Path
 
 from assistant import Answer, Citation, Conflict, ConflictSide
 
@@ -43,9 +45,40 @@ CSS = """
 """
 
 
+def display_source(source: str) -> str:
+    """How a source is shown: an absolute path below the working folder relative to it, any
+    other absolute path as its file name, anything else as given.
+
+    A source is the article's id and stays exact in the API; on screen, the layout of the
+    machine serving the chat is of no use to the reader and should not be shown to them.
+    """
+    path = Path(source)
+    if not path.is_absolute():
+        return source
+    try:
+        here = Path.cwd()
+    except OSError:  # the working folder was deleted
+        return path.name or source
+    if path.is_relative_to(here) and path != here:
+        return str(path.relative_to(here))
+    return path.name or source
+
+
+def source_choices(sources: list[str]) -> list[tuple[str, str]]:
+    """(label, source) pairs for a picker; a label two sources share is replaced by the full
+    source, so the reader can still tell them apart."""
+    labels = [display_source(s) for s in sources]
+    shared = Counter(labels)
+    return [
+        (label if shared[label] == 1 else source, source)
+        for label, source in zip(labels, sources, strict=True)
+    ]
+
+
 def _meta(title: str, published: str | None, source: str) -> str:
     date = f" · {escape(published)}" if published else ""
-    return f'<div class="na-meta"><b>{escape(title)}</b>{date} · {escape(source)}</div>'
+    shown = escape(display_source(source))
+    return f'<div class="na-meta"><b>{escape(title)}</b>{date} · {shown}</div>'
 
 
 def passage(text: str, start: int, end: int) -> str:
@@ -150,7 +183,16 @@ def mode_note(answer: Answer) -> str:
     return ""
 
 
-def corpus_conflicts(conflicts: list[Conflict], article) -> str:
+NOTHING_INDEXED = (
+    "<p>No articles are indexed yet, so there is nothing to compare. Upload some in the "
+    "Articles tab, then press Refresh.</p>"
+)
+
+
+def corpus_conflicts(conflicts: list[Conflict], article, indexed: bool = True) -> str:
+    """The Disagreements tab; `indexed` is False when the corpus holds no article at all."""
+    if not indexed:
+        return NOTHING_INDEXED
     if not conflicts:
         return "<p>No disagreements found between the indexed articles.</p>"
     out, kind = [], None
