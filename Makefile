@@ -1,21 +1,23 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
+# Every install goes through tools/bootstrap.sh, so run, test and CI install the same way.
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 STORE  ?= .assistant/store
 export ASSISTANT_STORE_PATH ?= $(STORE)
 
-.PHONY: install run test lint eval bench clean
+.PHONY: install install-llm install-test run test lint eval bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	# The CPU build of torch lies on this machine's disk; an unpinned torch pulls a CUDA build.
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev,llm]'
-	touch $(STAMP)
+# The default path: no language model, no browser.
+install:
+	tools/bootstrap.sh
 
-install: $(STAMP)
+# Adds the optional local LLM (llama.cpp, built portably; several minutes the first time).
+install-llm:
+	tools/bootstrap.sh --llm
+
+# Everything the test suite drives: the LLM extra and Debian's Chromium.
+install-test:
+	tools/bootstrap.sh --llm --browser
 
 run: install
 	$(VENV)/bin/assistant index data/articles
@@ -29,7 +31,7 @@ eval: install
 	$(VENV)/bin/assistant eval data/questions.jsonl --corpus data/articles \
 		--floors data/eval_floors.json --report reports/eval
 
-test: install lint eval
+test: install-test lint eval
 	$(PY) -m pytest -q
 
 # The 100,000-chunk corpus needs more prose than a bare machine has: Debian's manuals.
@@ -41,4 +43,4 @@ bench: install
 	$(PY) bench/perf.py --sizes 1000 10000 100000
 
 clean:
-	rm -rf $(VENV) .assistant .pytest_cache .hypothesis
+	rm -rf $(VENV) .assistant/store .pytest_cache .hypothesis

