@@ -10,6 +10,11 @@ first adds its chunks, then swaps the article record to the new sha (the commit 
 deletes the old chunks. Readers only use chunks whose sha matches the article record, so a
 crash at any step leaves either the old or the new version visible, and leftovers are swept by
 `sweep()` on the next indexing run.
+
+Several processes, one embedded store (a chat serving while `assistant index` runs elsewhere):
+an embedded client reads a collection's vector (HNSW) index from disk once and then only sees
+the writes of its own process. So when the revision stamp shows that another process wrote,
+the client's native side is rebuilt and reads the store from disk again (`_catch_up`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 import chromadb
 import httpx
 import numpy as np
+from chromadb.api.rust import RustBindingsAPI
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
 
@@ -71,6 +77,9 @@ class ChromaStore:
                 collection = f"{collection}-{uuid.uuid4().hex[:12]}"
             else:
                 client = chromadb.PersistentClient(path=str(path), settings=settings)
+            # What `_catch_up` rebuilds: set for an embedded persistent store only (in memory
+            # there is no other process; a server holds the one index every client queries).
+            self._native = _native(client) if path is not None and not host else None
             self._chunks = client.get_or_create_collection(
                 f"{collection}-chunks",
                 configuration={"hnsw": {"space": "cosine"}},
@@ -89,13 +98,17 @@ class ChromaStore:
                     "move it away and re-index (assistant index PATH...)"
                 )
             raise StoreError(f"cannot open the {where}: {exc}; {advice}") from exc
-        self._lock = threading.Lock()
+        # reentrant: a call made while the article view is refreshed may have to catch up
+        self._lock = threading.RLock()
         self._refresh = refresh_seconds
         self._current: dict[str, dict] = {}
         self._loaded_at = self._full_at = -1.0
         self._stamp: str | None = None  # the last revision stamp read or written
         self._revision: str | None = None  # digest of `_current`, computed when asked
         self._units: OrderedDict[str, UnitVectors] = OrderedDict()
+        # The stamp the client's data is known to include: read when it was opened, then ours
+        # or the one read when it caught up. None: opened on a store nothing was committed to.
+        self._seen: str | None = self._read_stamp()
 
     # -- articles ---------------------------------------------------------------------------
 
@@ -107,6 +120,8 @@ class ChromaStore:
             now = time.monotonic()
             if now - self._loaded_at > self._refresh:
                 stamp = self._read_stamp()
+                if stamp != self._seen:
+                    self._catch_up(stamp)
                 if stamp is None or stamp != self._stamp or now - self._full_at > _FULL_RELOAD:
                     got = self._call(lambda: self._articles.get(include=["metadatas"]))
                     metas = [dict(m) for m in got["metadatas"] or [] if _is_article(m)]
@@ -119,11 +134,35 @@ class ChromaStore:
         got = self._call(lambda: self._articles.get(ids=[_STAMP_ID], include=["metadatas"]))
         return str(got["metadatas"][0]["revision"]) if got["ids"] else None
 
+    def _catch_up(self, stamp: str | None) -> None:
+        """Another process wrote since this client last read or wrote (`stamp` is not the one
+        it has seen): make the client read the store from disk again.
+
+        Chroma keeps one system per folder and process, shared by every client of that folder
+        in the process, and its Rust bindings hold the HNSW indexes read so far. A new
+        `PersistentClient` would get that same cached system. `close()` first would drop it
+        only if no other client of the folder in this process holds it, and would stop it under
+        our other threads' calls. Instead the bindings are rebuilt in place (`start()` creates
+        them from the settings and assigns them in one step): calls in flight finish on the old
+        ones, later calls of every client of this folder use the new ones, and collection
+        handles stay valid (same database, same ids). About 20 ms; the HNSW files are read on
+        the next query. (A write by another store of the same folder in this process counts as
+        foreign too: a needless rebuild then, not a wrong one.)"""
+        with self._lock:
+            if self._native is not None:
+                try:
+                    self._native.start()
+                except STORE_FAILURES as exc:
+                    raise StoreError(f"cannot reopen the {self.where}: {exc}") from exc
+            self._seen = stamp
+
     def _committed(self, source: str, meta: dict | None, stamp: str, before: str | None) -> None:
         """Our own write is known without re-reading the store, unless another writer changed
         it since we last read (then everything is re-read). The view is replaced, never changed
         in place: other threads may be iterating over it."""
         with self._lock:
+            if before == self._seen:
+                self._seen = stamp  # written through this client: nothing to catch up on
             if self._loaded_at < 0 or before is None or before != self._stamp:
                 self._loaded_at, self._stamp = -1.0, None
                 return
@@ -394,7 +433,38 @@ class ChromaStore:
         try:
             return fn()
         except STORE_FAILURES as exc:
+            if not self._caught_up_after(exc):
+                raise StoreError(f"the {self.where} is unavailable: {exc}") from exc
+        try:
+            return fn()  # once more, on the store as it is on disk now
+        except STORE_FAILURES as exc:
             raise StoreError(f"the {self.where} is unavailable: {exc}") from exc
+
+    def _caught_up_after(self, exc: Exception) -> bool:
+        """Did a failed call meet an HNSW index that another process wrote or created since
+        this client read it (the client opened an empty store: "Error creating hnsw segment
+        reader: Nothing found on disk")? Then the client has caught up and the call can be
+        made again. (`_state()` catches up at each stamp read; this covers a call made before
+        the next one, and costs nothing until such an error.)"""
+        if self._native is None or "hnsw" not in str(exc).lower():
+            return False
+        with self._lock:
+            try:  # read directly: a failure here is not retried
+                got = self._articles.get(ids=[_STAMP_ID], include=["metadatas"])
+            except STORE_FAILURES:
+                return False
+            stamp = str(got["metadatas"][0]["revision"]) if got["ids"] else None
+            if self._seen is not None and stamp == self._seen:
+                return False  # the client already reads what the store holds: a real fault
+            self._catch_up(stamp)
+            return True
+
+
+def _native(client: chromadb.ClientAPI) -> RustBindingsAPI | None:
+    """The Rust side of an embedded client, which holds its open files and vector indexes (None
+    for another implementation: then there is nothing this module knows how to rebuild)."""
+    server = getattr(client, "_server", None)
+    return server if isinstance(server, RustBindingsAPI) else None
 
 
 def _of_current(current: dict[str, dict], meta: dict) -> bool:
