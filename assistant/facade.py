@@ -1,43 +1,39 @@
-"""`Assistant`: the public entry point tying the corpus side to answering."""
+"""`Assistant`: the public entry point, a thin facade over the answering stages.
+
+A question goes: checked -> made to stand alone (a follow-up) -> retrieved (`retrieve/`) ->
+scored and composed (`answer/`) -> its evidence checked for disagreements (`conflicts/`) ->
+optionally written by a language model and checked (`generate/`). Each stage is a component the
+constructor takes; `from_settings` builds them all, the one place `Settings` are read.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.article_views import ArticleViews
-from assistant.conflicts import ArticleText, ConflictDetector, rank
-from assistant.corpus_conflicts import ALL_PAIRS_LIMIT, nearest_chunk_conflicts
-from assistant.evidence_conflicts import answer_conflicts, cite_conflicts, corpus_claims
-from assistant.extractive import NOTHING_INDEXED, ArticleView, compose
-from assistant.followup import condensed_query, standalone_query
-from assistant.generate import llm_answer
-from assistant.llm import make_generator
-from assistant.name_spellings import (
-    article_names,
-    load_names,
-    name_spellings,
-    save_names,
-    spelling_conflict,
-    spelling_pairs,
-)
-from assistant.nli import NliScorer
-from assistant.prompts import load_prompt
+from assistant.answer.answerer import Answerer
+from assistant.answer.compose import nothing_indexed
+from assistant.answer.followup import condensed_query, standalone_query
+from assistant.conflicts.detector import ConflictDetector
+from assistant.conflicts.finder import ConflictFinder
+from assistant.conflicts.nli import NliScorer
+from assistant.generate.generator import Generator
+from assistant.generate.models import language_model
 from assistant.records import Answer, Conflict
+from assistant.retrieve.hybrid import HybridRetriever
+from assistant.retrieve.retriever import Retriever
 from assistant.settings import Settings
 from index.chroma_store import ChromaStore
+from index.corpus import Corpus
 from index.embedder import Embedder, make_embedder
-from index.errors import AssistantError, InputError, LoadError, StoreError
-from index.indexer import Indexer
-from index.keyword import KeywordIndex
-from index.loader import check_text, parse_bytes, parse_date, plain_article
-from index.records import ArticleInfo, IndexReport, sha256_hex
-from index.retrieval import HybridRetriever
+from index.errors import AssistantError, InputError, StoreError
+from index.records import ArticleInfo, IndexReport
+from index.store import Store
+from index.views import ArticleView
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
@@ -66,49 +62,69 @@ def check_question(question: object, limit: int) -> str:
 
 
 class Assistant:
-    """Index news articles and answer questions about them with exact citations."""
+    """Index news articles and answer questions about them with exact citations.
+
+    Built from its stages: `Assistant(corpus, retriever, answerer, conflicts, generator=None)`;
+    `settings` then only serves the front ends (web chat address, upload and question limits;
+    None: `Settings()`). `Assistant(settings)`, `Assistant(settings, embedder=...)` and
+    `Assistant()` are shorthand for `Assistant.from_settings(settings, embedder=...)`.
+    """
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        corpus: Corpus | Settings | None = None,
+        retriever: Retriever | None = None,
+        answerer: Answerer | None = None,
+        conflicts: ConflictFinder | None = None,
+        generator: Generator | None = None,
         *,
+        settings: Settings | None = None,
         embedder: Embedder | None = None,
     ):
-        self.settings = settings or Settings()
-        s = self.settings
-        self.store = ChromaStore(
-            s.store_path,
-            collection=s.collection,
-            host=s.chroma_host,
-            port=s.chroma_port,
-            ssl=s.chroma_ssl,
-            token=s.chroma_token,
-            refresh_seconds=s.store_refresh_seconds,
-        )
-        self.embedder = embedder or make_embedder(
-            s.embedding_model, s.embedding_backend, s.model_cache
-        )
-        self.keyword = KeywordIndex()
-        # derived data (the keyword index) is saved beside an embedded store, keyed by revision
-        self._cache = (
-            s.store_path / "assistant-cache" if s.store_path and not s.chroma_host else None
-        )
-        self.retriever = HybridRetriever(
-            self.store, self.embedder, self.keyword, s.candidates, self._cache
-        )
-        self._indexer = Indexer(self.store, self.embedder, s.chunk_chars, s.chunk_overlap)
-        self.generator = make_generator(s)
-        # Both templates are loaded (and checked) at start-up when a model is configured.
-        self.prompt = load_prompt("grounded_answer") if self.generator else None
-        self.condense_prompt = load_prompt("condense_followup") if self.generator else None
-        self.detector = ConflictDetector(
-            NliScorer(s.nli_model) if s.nli_model else None, s.nli_threshold
-        )
-        self._views = ArticleViews(self.store)
-        self._names: dict[tuple[str, str], frozenset[str]] = {}  # by (source, sha256)
-        self._corpus: dict[str, list[Conflict]] = {}  # by store revision
-        self._pairs: dict[str, list[tuple[str, str, str, str]]] = {}  # by store revision
-        self._lock = threading.Lock()
+        if corpus is None or isinstance(corpus, Settings):
+            if any(s is not None for s in (retriever, answerer, conflicts, generator, settings)):
+                raise TypeError("Assistant(settings) takes no stages: build it from a Corpus")
+            settings = corpus or Settings()
+            corpus, retriever, answerer, conflicts, generator = _stages(settings, embedder)
+        elif embedder is not None:
+            raise TypeError("embedder= goes with Settings: a Corpus has its own")
+        elif retriever is None or answerer is None or conflicts is None:
+            raise TypeError("Assistant(corpus, retriever, answerer, conflicts) needs all four")
+        self.corpus, self.retriever, self.answerer = corpus, retriever, answerer
+        self.conflict_finder, self.generator = conflicts, generator
+        self.settings = settings if settings is not None else Settings()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings | None = None, *, embedder: Embedder | None = None
+    ) -> Assistant:
+        """Every stage built from `settings` (None: `Settings()`, which reads `ASSISTANT_*`);
+        `embedder` is used instead of loading the configured model."""
+        settings = settings or Settings()
+        return cls(*_stages(settings, embedder), settings=settings)
+
+    def replace(self, **stages: object) -> Assistant:
+        """The same assistant with some stages swapped and the others shared, e.g.
+        `bot.replace(retriever=DenseRetriever(bot.corpus))`."""
+        current = {
+            "corpus": self.corpus,
+            "retriever": self.retriever,
+            "answerer": self.answerer,
+            "conflicts": self.conflict_finder,
+            "generator": self.generator,
+        }
+        unknown = sorted(set(stages) - set(current))
+        if unknown:
+            raise TypeError(f"an assistant has no stage {unknown[0]!r}")
+        return Assistant(**{**current, **stages}, settings=self.settings)  # type: ignore[arg-type]
+
+    @property
+    def store(self) -> Store:
+        return self.corpus.store
+
+    @property
+    def embedder(self) -> Embedder:
+        return self.corpus.embedder
 
     # -- the corpus ----------------------------------------------------------------------------
 
@@ -123,14 +139,12 @@ class Assistant:
         With `sync`, articles of files deleted from those folders are removed too. Leftovers
         of an interrupted run are swept first.
         """
-        with self._lock:
-            self.store.sweep()
-            report = self._indexer.index_paths(list(paths), progress, sync=sync)
-        if self._cache and (report.added or report.replaced or report.removed):
+        report = self.corpus.index(paths, progress, sync)
+        if self.corpus.side_files and (report.added or report.replaced or report.removed):
             # saved now, so the next process to answer loads them instead of building them
             try:
-                self.retriever.refresh()
-                self._article_names()
+                self.corpus.refresh()
+                self.conflict_finder.prepare()
             except AssistantError as exc:  # the articles are indexed; answering builds these
                 log.warning("could not prepare the indexed corpus for answering: %s", exc)
         return report
@@ -143,45 +157,24 @@ class Assistant:
         published: str | None = None,
     ) -> IndexReport:
         """Index one document held in memory (text, or the bytes of a supported file)."""
-        if not isinstance(source, str) or not source.strip():
-            raise InputError("a document needs a source name")
-        if not isinstance(text, str | bytes):
-            raise InputError(f"cannot index {source}: the document must be text or bytes")
-        date = None
-        if published:
-            date = parse_date(published)
-            if date is None:
-                raise InputError(f"cannot index {source}: {published!r} is not a date")
-        try:
-            if isinstance(text, bytes):
-                articles = parse_bytes(text, source, Path(source).suffix.lower() or ".txt")
-            else:
-                articles = [plain_article(text, source, title)]
-                check_text(articles[0])
-        except LoadError as exc:
-            raise InputError(f"cannot index {source}: {exc}") from exc
-        if date:
-            articles = [a.__class__(a.source, a.title, a.text, date, a.url) for a in articles]
-        with self._lock:
-            return self._indexer.index_articles(articles)
+        return self.corpus.add_document(text, source, title, published)
 
     def remove(self, source: str) -> bool:
-        with self._lock:
-            return self.store.remove_article(source)
+        return self.corpus.remove(source)
 
     def articles(self) -> list[ArticleInfo]:
-        return self.store.articles()
-
-    def prepare(self) -> None:
-        """Load what the first question would otherwise wait for: the keyword index, the
-        corpus's name spellings and the embedding model."""
-        self.retriever.refresh()
-        self._spellings()
-        self.embedder.embed(["warm up"])
+        return self.corpus.articles()
 
     def article(self, source: str) -> ArticleView:
         """Title, date and exact text of an indexed article."""
-        return self._views.get(source)
+        return self.corpus.article(source)
+
+    def prepare(self) -> None:
+        """Load what the first question would otherwise wait for: the chunk catalogue, the
+        corpus's name spellings and the embedding model."""
+        self.corpus.refresh()
+        self.conflict_finder.prepare()
+        self.corpus.embedder.embed(["warm up"])
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -208,88 +201,40 @@ class Assistant:
         base, lines = self._extractive(question, history or ())
         if not self._exact(base):
             # Another process replaced an article between our reads: look again.
-            self.store.invalidate()
+            self.corpus.invalidate()
             base, lines = self._extractive(question, history or ())
             if not self._exact(base):
                 raise StoreError("the articles changed while answering: please ask again")
         if self.generator is None or not base.answerable:
             yield base
             return
-        yield from llm_answer(self.generator, self.prompt, base, lines)
+        yield from self.generator.answer(base, lines)
 
     def _exact(self, answer: Answer) -> bool:
         """Does every citation and conflict side quote the current text exactly?"""
-        spans = [
-            *answer.citations,
-            *answer.nearest,
-            *(s for c in answer.conflicts for s in c.sides),
-        ]
-        try:
-            return all(self.article(s.source).text[s.start : s.end] == s.quote for s in spans)
-        except InputError:
-            return False  # an article was removed meanwhile
+        sides = (s for c in answer.conflicts for s in c.sides)
+        return self.corpus.quotes_exactly([*answer.citations, *answer.nearest, *sides])
 
     def _extractive(self, question: str, history) -> tuple[Answer, list[str]]:
+        """The extractive answer, and its "Sources disagree" lines (for a generated one)."""
         question = self.check_question(question)
         started = time.perf_counter()
         history = [h for h in history if isinstance(h, str)]
-        rewrite = None
-        if self.generator is not None:
-            condense = self.condense_prompt
-
-            def rewrite(past: str, q: str) -> str:
-                return self.generator.generate(condense.render(history=past, question=q))
-
+        rewrite = self.generator.condense if self.generator is not None else None
         query = condensed_query(question, history, rewrite)
-        vector = self.embedder.embed_cached([query])[0]
-        # More candidates than are scored: the extra ones serve the conflict check.
-        candidates = self.retriever.retrieve(query, 2 * self.settings.top_k, vector)
+        vector = self.corpus.embed_query(query)
+        candidates = self.retriever.retrieve(query, self.answerer.candidates, vector)
         # Retrieval finds nothing only in an empty corpus (or one emptied meanwhile); then
         # "the articles do not say" would mislead: there are none to say anything.
         if not candidates and not self.articles():
-            total = (time.perf_counter() - started) * 1000
-            timings = {"retrieve": total, "answer": 0.0, "conflicts": 0.0, "total": total}
-            return Answer(question, NOTHING_INDEXED, False, timings_ms=timings), []
-        retrieved = candidates[: self.settings.top_k]
-        # one read each, for every candidate: the answer quotes some, the conflict check the rest
-        self._views.read(r.chunk.source for r in candidates)
-        self.retriever.unit_vectors([r.chunk for r in candidates])
-        scored = self.retriever.score_sentences(query, vector, retrieved)
+            return nothing_indexed(question, (time.perf_counter() - started) * 1000), []
+        scored = self.answerer.score(query, vector, candidates)
         retrieved_at = time.perf_counter()
-        composed = compose(
-            scored, self.article, self.settings.min_confidence, self.settings.answer_sentences
-        )
+        composed = self.answerer.compose(scored)
         answered_at = time.perf_counter()
-        text, citations, conflicts, lines = composed.text, list(composed.citations), [], []
-        if composed.answerable and self.settings.max_conflicts:
-            mentioned = " ".join([question, *(c.quote for c in citations)])
-            # a name the question asks about counts as met in both spellings
-            spellings = self._spellings()
-            mentioned += " " + " ".join(
-                f"{x} {y}" for _, x, _, y in spellings if x in question or y in question
-            )
-            cited = list(composed.cited)
-            # Nearest chunks to each cited sentence, by meaning and by words: where another
-            # report says the opposite, it says it about the same things.
-            partners = [r.chunk for r in candidates]
-            partners += [chunk for s in cited for chunk, _ in self.keyword.search(s.text, 4)]
-            self._views.read(c.source for c in partners)
-            found = answer_conflicts(
-                vector,
-                self.detector,
-                cited,
-                partners,
-                self.retriever.unit_vectors(partners),
-                self.embedder.embed_cached,
-                self.article,
-                self._spelling_conflicts(
-                    [p for p in spellings if p[1] in mentioned and p[3] in mentioned],
-                    self._views,
-                ),
-                self.settings.max_conflicts,
-            )
-            conflicts, citations, lines = cite_conflicts(found, citations, self.article)
-            text = "\n".join([text, *lines])
+        conflicts, citations, lines = self.conflict_finder.for_answer(
+            question, vector, composed, candidates
+        )
         done_at = time.perf_counter()
         timings = {
             "retrieve": (retrieved_at - started) * 1000,
@@ -299,7 +244,7 @@ class Assistant:
         }
         answer = Answer(
             question=question,
-            answer=text,
+            answer="\n".join([composed.text, *lines]),
             answerable=composed.answerable,
             citations=tuple(citations),
             conflicts=tuple(conflicts),
@@ -310,85 +255,7 @@ class Assistant:
 
     def conflicts(self) -> list[Conflict]:
         """Every disagreement in the indexed corpus, most important kinds first."""
-        return self._corpus_conflicts()
-
-    def _corpus_conflicts(self) -> list[Conflict]:
-        self.retriever.refresh()
-        revision = self.store.revision()
-        conflicts = self._corpus.get(revision)  # local: another thread may replace the dict
-        if conflicts is None:
-            chunks = self.keyword.chunks
-            # every article is quoted from, many times over: read them all once, in bulk
-            views = ArticleViews(self.store, kept=len({c.source for c in chunks}) + 1)
-            views.read(c.source for c in chunks)
-            if sum(len(c.sentences) for c in chunks) > ALL_PAIRS_LIMIT:
-                found = nearest_chunk_conflicts(
-                    chunks, self.retriever.unit_vectors, self.store, self.detector, views.get
-                )
-                found += self._spelling_conflicts(self._spellings(), views)
-            else:
-                claims, texts = corpus_claims(
-                    chunks, self.retriever.unit_vectors(chunks), views.get
-                )
-                found = self.detector.detect(claims) + [c for _, _, c in name_spellings(texts)]
-            conflicts = rank(found)
-            self._corpus = {revision: conflicts}  # replaced whole: other threads may read it
-        return conflicts
-
-    def _spellings(self) -> list[tuple[str, str, str, str]]:
-        """(source a, spelling x, source b, spelling y) of each name spelled two ways."""
-        revision = self.store.revision()
-        pairs = self._pairs.get(revision)  # local: another thread may replace the dict
-        if pairs is None:
-            pairs = spelling_pairs(self._article_names())
-            self._pairs = {revision: pairs}
-        return pairs
-
-    def _article_names(self) -> dict[str, frozenset[str]]:
-        """Each article's names, computed once per version of its text (and saved beside an
-        embedded store); only articles whose names are not known are read, in bulk."""
-        saved = self._cache / "names-v1.json" if self._cache else None
-        # replaced, never changed in place: other threads may read it
-        known = self._names or (load_names(saved) if saved else {})
-        found: dict[str, frozenset[str]] = {}
-        kept: dict[tuple[str, str], frozenset[str]] = {}
-        infos = self.articles()
-        missing = []
-        for info in infos:
-            key = (info.source, info.sha256)
-            if key in known:
-                kept[key] = found[info.source] = known[key]
-            else:
-                missing.append(info.source)
-        for source, _, text in self.store.article_records(missing):
-            # keyed by the text read, even if newer than the listing
-            kept[(source, sha256_hex(text))] = found[source] = article_names(text)
-        self._names = kept
-        # in listing order: `spelling_pairs` quotes the first articles in it
-        names = {i.source: found[i.source] for i in infos if i.source in found}
-        if saved and (missing or len(kept) < len(known)):
-            save_names(saved, kept)
-        return names
-
-    def _spelling_conflicts(
-        self, pairs: list[tuple[str, str, str, str]], articles: ArticleViews
-    ) -> list[Conflict]:
-        """The conflicts of these spellings, quoting each spelling's first sentence; the texts
-        come through `articles` (the corpus-wide run has read them all already)."""
-        views = articles.read(s for sa, _, sb, _ in pairs for s in (sa, sb))
-
-        def text(source: str) -> ArticleText:
-            view = views[source]
-            # the chunks' sentences, so the quote need not be found by splitting the text again
-            sentences = self.keyword.sentences(source, sha256_hex(view.text))
-            return ArticleText(source, view.title, view.published, view.text, sentences)
-
-        chars = self.settings.chunk_chars
-        return [
-            spelling_conflict(text(sa), x, text(sb), y, chars)
-            for sa, x, sb, y in pairs
-            if sa in views and sb in views
-        ]
+        return self.conflict_finder.corpus_wide()
 
     def standalone(self, question: str, history: list[str] | tuple[str, ...] = ()) -> str:
         """The retrieval query for a (follow-up) question."""
@@ -396,8 +263,8 @@ class Assistant:
 
     def evaluate(self, questions, k: int = 5, compare: bool = False, progress=None):
         """Score a question set (a JSONL path) against the index; one report per system."""
-        from assistant.evaluate import evaluate
-        from assistant.questions import QuestionSet, load_questions
+        from assistant.evaluate.questions import QuestionSet, load_questions
+        from assistant.evaluate.run import evaluate
 
         qset = (
             questions
@@ -408,6 +275,42 @@ class Assistant:
 
     def as_retriever(self, k: int | None = None) -> BaseRetriever:
         """The hybrid index as a LangChain retriever (Documents carry source, title, start, end)."""
-        from assistant.langchain_retriever import NewsRetriever
+        from assistant.retrieve.langchain_adapter import NewsRetriever
 
-        return NewsRetriever(assistant=self, k=k or self.settings.top_k)
+        return NewsRetriever(assistant=self, k=k or self.answerer.top_k)
+
+
+def _stages(
+    s: Settings, embedder: Embedder | None
+) -> tuple[Corpus, HybridRetriever, Answerer, ConflictFinder, Generator | None]:
+    """Each stage built from the settings."""
+    store = ChromaStore(
+        s.store_path,
+        collection=s.collection,
+        host=s.chroma_host,
+        port=s.chroma_port,
+        ssl=s.chroma_ssl,
+        token=s.chroma_token,
+        refresh_seconds=s.store_refresh_seconds,
+    )
+    embedder = embedder or make_embedder(s.embedding_model, s.embedding_backend, s.model_cache)
+    # data derived from the store is saved beside an embedded one, keyed by its revision
+    side_files = s.store_path / "assistant-cache" if s.store_path and not s.chroma_host else None
+    corpus = Corpus(store, embedder, s.chunk_chars, s.chunk_overlap, side_files)
+    model = language_model(
+        s.generator,
+        base_url=s.llm_base_url,
+        model=s.llm_model,
+        api_key=s.llm_api_key,
+        model_path=s.llm_model_path,
+        timeout=s.llm_timeout,
+    )
+    generator = Generator(model) if model is not None else None
+    nli = NliScorer(s.nli_model) if s.nli_model else None
+    return (
+        corpus,
+        HybridRetriever(corpus, s.candidates),
+        Answerer(corpus, s.top_k, s.min_confidence, s.answer_sentences),
+        ConflictFinder(corpus, ConflictDetector(nli, s.nli_threshold), s.max_conflicts),
+        generator,
+    )

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.conflicts.kinds import ConflictKind
+from index.records import Span
+from index.views import ArticleView
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -29,6 +33,19 @@ class Citation:
         }
 
 
+def cite(n: int, source: str, span: Span, article: ArticleView) -> Citation:
+    """Citation [n] of `span`, its quote cut from the article text itself."""
+    return Citation(
+        id=n,
+        source=source,
+        title=article.title,
+        start=span.start,
+        end=span.end,
+        quote=article.text[span.start : span.end],
+        published=article.published,
+    )
+
+
 @dataclass(frozen=True)
 class ConflictSide:
     source: str
@@ -51,13 +68,16 @@ class ConflictSide:
 
 @dataclass(frozen=True)
 class Conflict:
-    kind: str
+    kind: ConflictKind  # a plain string value is taken too
     summary: str
     sides: tuple[ConflictSide, ConflictSide]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ConflictKind(self.kind))
+
     def to_dict(self) -> dict:
         return {
-            "kind": self.kind,
+            "kind": self.kind.value,
             "summary": self.summary,
             "sides": [s.to_dict() for s in self.sides],
         }

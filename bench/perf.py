@@ -108,7 +108,7 @@ def phase_serve(size: int, questions: int = 60) -> dict:
     from langchain_core.embeddings import Embeddings
 
     from assistant import Assistant, Settings
-    from assistant.baselines import _Embeddings
+    from assistant.evaluate.baselines import LangChainEmbeddings
 
     folder, store, _ = _paths(size)
     started = time.perf_counter()
@@ -125,7 +125,7 @@ def phase_serve(size: int, questions: int = 60) -> dict:
     bot.ask(asked[0][1])
     warm_s = time.perf_counter() - started
 
-    class Uncached(_Embeddings, Embeddings):
+    class Uncached(LangChainEmbeddings, Embeddings):
         """Embeds every query afresh, as our `ask` must: no shared cache flatters either."""
 
         def embed_query(self, text: str) -> list[float]:
@@ -186,7 +186,7 @@ def cold_start() -> dict:
         subprocess.run([exe, "ask", "Who is Ian Bremmer?", *where], capture_output=True, check=True)
         runs.append(time.perf_counter() - t)
     probe = (
-        "import time;t=time.perf_counter();import assistant.cli;a=time.perf_counter();"
+        "import time;t=time.perf_counter();import ui.cli;a=time.perf_counter();"
         "from index.embedder import make_embedder;e=make_embedder();e.embed(['x']);"
         "b=time.perf_counter();from index.chroma_store import ChromaStore;"
         f"s=ChromaStore({str(store)!r});s.articles();c=time.perf_counter();"

@@ -1,4 +1,5 @@
-"""The corpus side: load articles, chunk them with exact offsets, embed, store, retrieve.
+"""The corpus side: load articles, chunk them with exact offsets, embed, store; the chunk
+catalogue (keyword search) and `Corpus`, through which the answering side reads all of it.
 
-Nothing here imports Gradio or any LLM client; `assistant` builds on this package.
+Nothing here imports Gradio, any LLM client or `assistant`; `assistant` builds on this package.
 """

@@ -1,11 +1,13 @@
-"""BM25 keyword search over chunks, with bm25s.
+"""The chunk catalogue: every chunk of the current articles, in memory, with BM25 keyword
+search over them (bm25s), term document frequencies, and lookups by id and by article.
 
-bm25s scores with sparse matrices (fast enough for 100k chunks on a laptop CPU) and is actively
-maintained; rank-bm25 scores every document in Python per query. The index lives in memory and
-is rebuilt from the store whenever the store's revision changes, so every process sharing a
-Chroma server sees the same corpus without a second copy to keep in step. Beside an embedded
-store it is also saved, keyed by that revision, so a fresh process loads it instead of reading
-every chunk back from Chroma and re-indexing (the cold start of a large corpus).
+Retrieval, sentence scoring, conflict detection and evaluation all read it. bm25s scores with
+sparse matrices (fast enough for 100k chunks on a laptop CPU) and is actively maintained;
+rank-bm25 scores every document in Python per query. The catalogue is rebuilt from the store
+whenever the store's revision changes, so every process sharing a Chroma server sees the same
+corpus without a second copy to keep in step. Beside an embedded store it is also saved, keyed
+by that revision, so a fresh process loads it instead of reading every chunk back from Chroma
+and re-indexing (the cold start of a large corpus).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from index.terms import terms
 log = logging.getLogger(__name__)
 
 
-class KeywordIndex:
+class ChunkCatalogue:
     def __init__(self) -> None:
         self._chunks: list[Chunk] = []
         self._bm25: bm25s.BM25 | None = None
@@ -123,6 +125,7 @@ class KeywordIndex:
 
 _DONE = "complete"  # written last: a folder without it is an interrupted save
 _FORMAT = 1  # part of the folder name: bump when `terms` or the saved layout changes
+# (the folder keeps its first name, "keyword-", so stores saved before the rename still load)
 
 
 def _save(folder: Path, chunks: list[Chunk], bm25: bm25s.BM25 | None, df: Counter[str]) -> None:

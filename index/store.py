@@ -19,6 +19,8 @@ class DenseHit:
 
 
 class Store(Protocol):
+    where: str  # what it is, for messages: "store PATH", "Chroma server HOST:PORT", "memory"
+
     def article_sha(self, source: str) -> str | None: ...
 
     def put_article(
@@ -37,6 +39,10 @@ class Store(Protocol):
         ...
 
     def remove_article(self, source: str) -> bool: ...
+
+    def sweep(self) -> int:
+        """Delete chunks no current article owns (left by an interrupted run); how many."""
+        ...
 
     def articles(self) -> list[ArticleInfo]: ...
 

@@ -1,4 +1,4 @@
-"""Article texts read from the store, the recently used ones kept in memory.
+"""Article texts read from the store (`ArticleView`), the recently used ones kept in memory.
 
 Answers quote articles by offset, so each answer reads a few whole articles; the same ones come
 back question after question. Keeping every article would hold the whole corpus in memory (50 MB
@@ -10,17 +10,28 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from assistant.extractive import ArticleView
+from index.checks import at_least
 from index.errors import InputError, StoreError
 from index.records import sha256_hex
 from index.store import Store
 
+KEPT = 2000  # articles kept in memory
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """What answers quote from: an indexed article's title, date and exact text."""
+
+    title: str
+    published: str | None
+    text: str
+
 
 class ArticleViews:
-    def __init__(self, store: Store, kept: int = 2000):
-        if kept < 1:
-            raise ValueError(f"kept must be at least 1, got {kept}")
+    def __init__(self, store: Store, kept: int = KEPT):
+        at_least("kept", kept, 1)
         self.store, self.kept = store, kept
         self._views: OrderedDict[tuple[str, str], ArticleView] = OrderedDict()  # (source, sha)
         self._lock = threading.Lock()  # answers run in several threads of the web chat

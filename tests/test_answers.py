@@ -124,7 +124,7 @@ def test_answer_is_deterministic(sample_bot):
 
 
 def test_empty_corpus_says_nothing_is_indexed(memory_bot, sample_bot):
-    from assistant.extractive import NOTHING_INDEXED
+    from assistant.answer.compose import NOTHING_INDEXED
 
     answer = memory_bot.ask("When did Musk last speak to Putin?")
     assert answer.answer == NOTHING_INDEXED

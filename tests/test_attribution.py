@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.attribution import attributed, quoted_regions, speaker
+from assistant.answer.attribution import attributed, quoted_regions, speaker
 
 
 def _state(paragraph: str, sentence: str, before: tuple[str, ...] = ()) -> str:

@@ -146,7 +146,7 @@ def empty_store(tmp_path_factory) -> Path:
 
 
 def test_ask_on_an_empty_store_says_nothing_is_indexed(empty_store):
-    from assistant.extractive import NOTHING_INDEXED
+    from assistant.answer.compose import NOTHING_INDEXED
 
     done = run("ask", "Who is Ian Bremmer?", store=empty_store)
     assert done.returncode == 0, done.stderr

@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.claims import Claim
-from assistant.conflict_rules import (
+from assistant.conflicts.claims import Claim
+from assistant.conflicts.detector import ConflictDetector
+from assistant.conflicts.name_spellings import ArticleText, name_spellings
+from assistant.conflicts.rules import (
     differing_lists,
     disputed_claim,
     negation_flip,
     numbers_and_dates,
     quote_wording,
 )
-from assistant.conflicts import ArticleText, ConflictDetector
-from assistant.name_spellings import name_spellings
 from index.chunker import split_sentences
 from index.records import Span
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant, Settings
-from assistant.conflicts import KIND_ORDER
+from assistant.conflicts.kinds import KIND_ORDER
 
 
 def _exact(bot, conflicts) -> None:

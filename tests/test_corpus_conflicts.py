@@ -3,20 +3,19 @@ finds what comparing every pair finds on the sample corpus, with exact sides."""
 
 from __future__ import annotations
 
-import assistant.core as core
+from assistant import ConflictFinder
 
 
 def _key(conflict):
     return (conflict.kind, *((s.source, s.start, s.end) for s in conflict.sides))
 
 
-def test_nearest_chunks_find_the_all_pairs_conflicts(sample_bot, monkeypatch):
+def test_nearest_chunks_find_the_all_pairs_conflicts(sample_bot):
     every_pair = sample_bot.conflicts()
     assert every_pair, "the sample corpus has conflicts"
-    monkeypatch.setattr(core, "ALL_PAIRS_LIMIT", 0)
-    sample_bot._corpus.clear()
-    nearest = sample_bot.conflicts()
-    sample_bot._corpus.clear()  # leave the shared bot as it was
+    detector = sample_bot.conflict_finder.detector
+    nearest_only = ConflictFinder(sample_bot.corpus, detector, all_pairs_limit=0)
+    nearest = sample_bot.replace(conflicts=nearest_only).conflicts()
     found = {_key(c) for c in nearest}
     missed = [c for c in every_pair if _key(c) not in found]
     print(f"all pairs {len(every_pair)}, nearest chunks {len(nearest)}, missed {len(missed)}")

@@ -74,7 +74,7 @@ def test_bad_models_are_named(tmp_path):
 def test_answering_does_not_import_torch(embedder):
     probe = (
         "import sys; from index.embedder import make_embedder; "
-        "e = make_embedder(); e.embed(['a question']); import assistant.core; "
+        "e = make_embedder(); e.embed(['a question']); import assistant.facade; "
         "print('torch' in sys.modules, 'transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 from assistant import InputError
-from assistant.questions import find_quote, load_questions
+from assistant.evaluate.questions import find_quote, load_questions
 
 SOURCES = ["data/articles/000_16daae7c1b36e9cd.txt", "data/articles/002_ccb087069196d22c.txt"]
 
@@ -78,7 +78,7 @@ def test_find_quote_folds_typography():
 
 
 def test_evaluation_run_with_report(sample_bot, tmp_path):
-    from assistant.report import table, write_report
+    from assistant.evaluate.report import table, write_report
 
     reports = sample_bot.evaluate(ROOT / "data" / "questions.jsonl", compare=True)
     assert [r.system for r in reports] == ["hybrid", "dense", "langchain"]

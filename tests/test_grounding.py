@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import ConfigError
-from assistant.grounding import check
-from assistant.prompts import load_prompt
+from assistant.generate.grounding import check
+from assistant.generate.prompts import load_prompt
 
 EVIDENCE = {
     1: "Musk denied Bremmer’s claims on Tuesday, saying the only time he spoke with Putin was "
@@ -77,7 +77,7 @@ def test_prompt_missing_variable_is_named(tmp_path):
 
 
 def test_condensed_follow_up_keeps_no_invented_name():
-    from assistant.followup import condensed_query
+    from assistant.answer.followup import condensed_query
 
     history = ["What did Elon Musk propose for Ukraine?"]
     good = condensed_query(

@@ -25,7 +25,7 @@ def test_saved_loaded_replaced_and_rebuilt(tmp_path, embedder):
     reads = []
     fresh.store.all_chunks = lambda: reads.append(1) or []  # must not be needed
     assert fresh.ask(question).answer == expected
-    assert reads == [] and len(fresh.keyword.chunks) == len(first.keyword.chunks)
+    assert reads == [] and len(fresh.corpus.chunks) == len(first.corpus.chunks)
 
     note = tmp_path / "note.txt"
     note.write_text("The harbour reopened on Monday after the storm, officials said.", "utf-8")
@@ -37,6 +37,6 @@ def test_saved_loaded_replaced_and_rebuilt(tmp_path, embedder):
     (now[0] / "chunks.json").write_text("[[not json", "utf-8")
     damaged = _bot(store, embedder)
     assert damaged.ask(question).answer == expected
-    assert any(c.source == str(note) for c in damaged.keyword.chunks)
+    assert any(c.source == str(note) for c in damaged.corpus.chunks)
     assert (now[0] / "complete").exists()  # rebuilt and saved again
     assert "not json" not in (now[0] / "chunks.json").read_text("utf-8")

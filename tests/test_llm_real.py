@@ -22,8 +22,8 @@ from conftest import SAMPLE, assert_exact
 from native import describe_exit, run_child
 
 from assistant import Assistant, Settings
-from assistant.generate import evidence_block
-from assistant.grounding import check
+from assistant.generate.generator import evidence_block
+from assistant.generate.grounding import check
 
 QUESTIONS = [
     "Which news outlet obtained a copy of Bremmer's subscriber email?",

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from assistant import metrics as m
+from assistant.evaluate import metrics as m
 
 F, E = frozenset, frozenset()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.name_spellings import _variant, spelling_pairs
+from assistant.conflicts.name_spellings import is_variant, spelling_pairs
 
 NAMES = [
     "Bremmer",
@@ -33,7 +33,7 @@ def pairwise(names: dict[str, frozenset[str]]) -> list[tuple[str, str, str, str]
         for b in sources[i + 1 :]:
             for x in sorted(names[a] - names[b]):
                 for y in sorted(names[b] - names[a]):
-                    if frozenset((x, y)) not in seen and _variant(x, y):
+                    if frozenset((x, y)) not in seen and is_variant(x, y):
                         seen.add(frozenset((x, y)))
                         out.append((a, x, b, y))
     return out

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, ConfigError, Settings
-from assistant.claims import Claim
-from assistant.conflicts import ConflictDetector
-from assistant.nli import NliScorer
+from assistant.conflicts.claims import Claim
+from assistant.conflicts.detector import ConflictDetector
+from assistant.conflicts.nli import NliScorer
 from index.embedder import bundled_model_path
 from index.records import Span
 
@@ -84,4 +84,4 @@ def test_detector_uses_nli_for_pairs_the_rules_miss(nli_path):
 
 def test_assistant_loads_the_configured_nli_model(nli_path, embedder):
     bot = Assistant(Settings(store_path=None, nli_model=nli_path), embedder=embedder)
-    assert bot.detector.nli is not None
+    assert bot.conflict_finder.detector.nli is not None

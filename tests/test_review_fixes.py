@@ -10,7 +10,7 @@ import pytest
 from conftest import assert_exact
 
 from assistant import Assistant, InputError, Settings
-from assistant.questions import load_questions
+from assistant.evaluate.questions import load_questions
 
 
 def test_impossible_date_is_ignored_not_a_crash(memory_bot):
@@ -80,7 +80,7 @@ def test_answer_is_exact_after_another_process_replaces_an_article(embedder, tmp
     settings = Settings(store_path=tmp_path / "store", store_refresh_seconds=60)
     reader, writer = (Assistant(settings, embedder=embedder) for _ in range(2))
     reader.add_document("Bridge news\n\nThe Harbour Bridge reopened on Monday.", "bridge.txt")
-    reader.retriever.refresh()
+    reader.corpus.refresh()
     reader.ask("When did the Harbour Bridge reopen?")
     writer.add_document(
         "Bridge news, corrected version with a longer headline\n\n"

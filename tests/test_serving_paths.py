@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import SAMPLE
 
-from assistant import Assistant, Settings
-from assistant.article_views import ArticleViews
+from assistant import Assistant, ConfigError, Settings
 from index.chunker import split_sentences
 from index.errors import InputError, StoreError
+from index.views import ArticleViews
 
 
 def _bot(store, embedder) -> Assistant:
@@ -54,7 +54,7 @@ def test_article_views_bulk_bounded_and_checked(sample_bot):
     assert store.calls >= len(sources) - 1  # only one is kept: the others were read again
     with pytest.raises(InputError, match="never-indexed"):
         views.get("never-indexed.txt")
-    with pytest.raises(ValueError, match="0"):
+    with pytest.raises(ConfigError, match="kept must be at least 1, got 0"):
         ArticleViews(sample_bot.store, kept=0)
 
     class Tampered(_Counting):
@@ -66,16 +66,17 @@ def test_article_views_bulk_bounded_and_checked(sample_bot):
         ArticleViews(Tampered(sample_bot.store)).read(sources)
 
 
-def test_keyword_index_serves_chunks_and_sentences(sample_bot):
-    sample_bot.retriever.refresh()
-    for chunk in sample_bot.keyword.chunks[:20]:
-        assert sample_bot.keyword.chunk(chunk.id) == chunk
-    assert sample_bot.keyword.chunk("no-such-id") is None
+def test_chunk_catalogue_serves_chunks_and_sentences(sample_bot):
+    corpus = sample_bot.corpus
+    corpus.refresh()
+    for chunk in corpus.chunks[:20]:
+        assert corpus.catalogue.chunk(chunk.id) == chunk
+    assert corpus.catalogue.chunk("no-such-id") is None
     for info in sample_bot.articles():
         text = sample_bot.article(info.source).text
-        spans = sample_bot.keyword.sentences(info.source, info.sha256)
-        assert list(spans) == split_sentences(text, sample_bot.settings.chunk_chars)
-        assert sample_bot.keyword.sentences(info.source, "0" * 64) == ()
+        spans = corpus.catalogue.sentences(info.source, info.sha256)
+        assert list(spans) == split_sentences(text, corpus.chunk_chars)
+        assert corpus.catalogue.sentences(info.source, "0" * 64) == ()
 
 
 def test_dense_ids_resolve_to_the_stores_current_chunks(tmp_path, embedder, sample_copy):
@@ -83,25 +84,25 @@ def test_dense_ids_resolve_to_the_stores_current_chunks(tmp_path, embedder, samp
     bot.index([sample_copy])
     vector = embedder.embed(["Who proposed a peace plan for Ukraine?"])[0]
     expected = [h.chunk for h in bot.store.search(vector, bot.settings.candidates)]
-    bot.retriever.refresh()
-    assert bot.retriever._dense(vector) == expected
+    bot.corpus.refresh()
+    assert bot.retriever.dense_chunks(vector) == expected
 
-    # chunks the keyword index does not hold are read from the store
-    bot.keyword.chunk = lambda cid: None
-    assert bot.retriever._dense(vector) == expected
+    # chunks the catalogue does not hold are read from the store
+    bot.corpus.catalogue.chunk = lambda cid: None
+    assert bot.retriever.dense_chunks(vector) == expected
 
-    # a replaced article's old chunks are never returned, even by a stale keyword index
+    # a replaced article's old chunks are never returned, even by a stale catalogue
     stale = _bot(tmp_path / "store", embedder)
-    stale.retriever.refresh()
+    stale.corpus.refresh()
     first = sorted(sample_copy.iterdir())[0]
-    old = {c.id for c in stale.keyword.chunks if c.source == str(first)}
+    old = {c.id for c in stale.corpus.chunks if c.source == str(first)}
     first.write_text(first.read_text("utf-8") + "\n\nA late correction was added.", "utf-8")
     bot.index([sample_copy])
     stale.store.invalidate()
-    stale.retriever.refresh = lambda: None  # keep the old keyword index, which holds them
+    stale.corpus.refresh = lambda: None  # keep the old catalogue, which holds them
     nearest = stale.store.nearest  # and a search that still finds them (a write in flight)
     stale.store.nearest = lambda v, k: [(cid, 0.99) for cid in sorted(old)] + nearest(v, k)
-    dense = stale.retriever._dense(vector)
+    dense = stale.retriever.dense_chunks(vector)
     assert dense and not old & {c.id for c in dense}
 
 
@@ -111,28 +112,29 @@ def test_names_saved_by_index_and_loaded_by_a_fresh_process(tmp_path, embedder):
     first.index([SAMPLE])
     saved = store / "assistant-cache" / "names-v1.json"
     assert saved.exists()
-    pairs = first._spellings()
+    pairs = first.conflict_finder.spellings.pairs()
     assert pairs, "the sample spells a name two ways"
 
     fresh = _bot(store, embedder)
     reads = []
     fresh.store.article_records = lambda sources: reads.extend(sources) or iter(())
-    assert fresh._spellings() == pairs and reads == []  # nothing read: the names were saved
+    # nothing read: the names were saved
+    assert fresh.conflict_finder.spellings.pairs() == pairs and reads == []
 
     saved.write_text('{"format": 1, "names": [["x", 3', "utf-8")
     damaged = _bot(store, embedder)
-    assert damaged._spellings() == pairs  # recomputed from the articles
+    assert damaged.conflict_finder.spellings.pairs() == pairs  # recomputed from the articles
     assert json.loads(saved.read_text("utf-8"))["format"] == 1  # and saved again
 
 
 def test_spelling_quotes_are_whole_sentences(sample_bot):
-    sample_bot.retriever.refresh()  # quotes come from the keyword index's sentences
-    pairs = sample_bot._spellings()
-    for conflict in sample_bot._spelling_conflicts(pairs, sample_bot._views):
+    sample_bot.corpus.refresh()  # quotes come from the catalogue's sentences
+    spellings = sample_bot.conflict_finder.spellings
+    for conflict in spellings.conflicts(spellings.pairs(), sample_bot.corpus.read):
         for side in conflict.sides:
             text = sample_bot.article(side.source).text
             assert text[side.start : side.end] == side.quote
-            spans = split_sentences(text, sample_bot.settings.chunk_chars)
+            spans = split_sentences(text, sample_bot.corpus.chunk_chars)
             assert any((s.start, s.end) == (side.start, side.end) for s in spans)
 
 
@@ -146,10 +148,11 @@ def test_after_prepare_a_question_rebuilds_nothing(tmp_path, embedder, monkeypat
         raise AssertionError("whole-corpus work after prepare()")
 
     bot.store.all_chunks = refuse
-    for loaded in ("index.keyword._load", "assistant.core.load_names"):  # loaded already
+    spellings = "assistant.conflicts.spellings"
+    for loaded in ("index.catalogue._load", f"{spellings}.load_names"):  # loaded already
         monkeypatch.setattr(loaded, refuse)
-    monkeypatch.setattr("assistant.core.article_names", refuse)
-    monkeypatch.setattr("assistant.core.spelling_pairs", refuse)
+    monkeypatch.setattr(f"{spellings}.article_names", refuse)
+    monkeypatch.setattr(f"{spellings}.spelling_pairs", refuse)
     answer = bot.ask("How long has Bremmer been writing his newsletter?")
     assert answer.answerable and answer.citations
     assert any(c.kind == "name_spelling" for c in answer.conflicts)

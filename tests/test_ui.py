@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, SAMPLE
 
 from assistant import Assistant, ConfigError, Settings
-from assistant.extractive import NOTHING_INDEXED
+from assistant.answer.compose import NOTHING_INDEXED
 from ui.app import launch, port_free
 from ui.render import display_source, source_choices
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant import Assistant, AssistantError, ConfigError, Settings
-from index.loader import SUPPORTED_SUFFIXES
+from assistant import SUPPORTED_SUFFIXES, Assistant, AssistantError, ConfigError, Settings
 from ui import render
 
 HEAD = """

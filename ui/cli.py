@@ -37,7 +37,7 @@ def _fail(message: str) -> None:
 def _guard(fn: Callable[[], T]) -> T:
     from pydantic import ValidationError
 
-    from index.errors import AssistantError
+    from assistant import AssistantError
 
     try:
         return fn()
@@ -53,8 +53,7 @@ def _guard(fn: Callable[[], T]) -> T:
 def _open(store: str | None, must_exist: bool, need_articles: bool = True) -> Assistant:
     """The assistant on the store; with `must_exist`, a store that is missing (or, with
     `need_articles`, empty) is an error naming the command that fills it."""
-    from assistant import Assistant, Settings
-    from index.errors import StoreError
+    from assistant import Assistant, Settings, StoreError
 
     settings = Settings(store_path=store) if store is not None else Settings()
     path = settings.store_path
@@ -90,7 +89,7 @@ def index(
     """Index articles (.txt, .md, .html, .json, .jsonl); unchanged files are skipped."""
     from tqdm import tqdm
 
-    from index.loader import find_files
+    from assistant import find_files
 
     def run() -> None:
         files = find_files(paths)
@@ -124,7 +123,7 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, with exact citations."""
 
-    from index.errors import AssistantError, InputError
+    from assistant import AssistantError, InputError
 
     def run() -> None:
         questions = (
@@ -134,8 +133,7 @@ def ask(
         )
         if not questions:
             _fail("no questions on standard input")
-        from assistant import Settings
-        from assistant.core import check_question
+        from assistant import Settings, check_question
 
         limit = Settings().max_question_chars
         for n, q in enumerate(questions, 1):  # all are checked before the model loads
@@ -213,8 +211,8 @@ def eval_(
     from tqdm import tqdm
 
     from assistant import Assistant, Settings
-    from assistant.questions import load_questions
-    from assistant.report import table, write_report
+    from assistant.evaluate.questions import load_questions
+    from assistant.evaluate.report import table, write_report
 
     def run() -> None:
         index_seconds = None
@@ -245,7 +243,7 @@ def eval_(
 
 
 def _below_floors(summary: dict, floors_file: Path) -> list[str]:
-    from index.errors import InputError
+    from assistant import InputError
 
     try:
         floors = json.loads(floors_file.read_text(encoding="utf-8"))
@@ -270,8 +268,7 @@ def chat(
     """Start the web chat (Gradio) on the store."""
 
     def run() -> None:
-        # The one import of `ui` from here: the CLI is the edge where the app starts.
-        from ui.app import launch
+        from ui.app import launch  # here: Gradio loads only for the chat
 
         bot = _open(store, must_exist=False)
         where = f"http://{host or bot.settings.ui_host}:{port or bot.settings.ui_port}"

@@ -12,19 +12,19 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
-from assistant import Answer, Citation, Conflict, ConflictSide
+from assistant import Answer, Citation, Conflict, ConflictKind, ConflictSide
 
 CONTEXT = 220  # characters of article shown on each side of a quoted span
 _MARKER = re.compile(r"\[(\d+)\]")
 _BLANKS = re.compile(r"\s*\n\s*")  # context lines are shown without the blank lines
 KIND_LABEL = {
-    "disputed_claim": "Disputed claim",
-    "factual": "Factual disagreement",
-    "numeric": "Different figures",
-    "date": "Different dates or times",
-    "outdated": "Outdated report",
-    "quote_wording": "Quote worded differently",
-    "name_spelling": "Name spelled differently",
+    ConflictKind.DISPUTED_CLAIM: "Disputed claim",
+    ConflictKind.FACTUAL: "Factual disagreement",
+    ConflictKind.NUMERIC: "Different figures",
+    ConflictKind.DATE: "Different dates or times",
+    ConflictKind.OUTDATED: "Outdated report",
+    ConflictKind.QUOTE_WORDING: "Quote worded differently",
+    ConflictKind.NAME_SPELLING: "Name spelled differently",
 }
 
 CSS = """
@@ -130,7 +130,7 @@ def conflicts_block(conflicts: list[Conflict] | tuple[Conflict, ...], article) -
             view = article(side.source)
             sides.append(f"<div>{side_block(side, view.text, view.title, view.published)}</div>")
         parts.append(
-            f'<div class="na-conflict"><div><b>{escape(KIND_LABEL.get(c.kind, c.kind))}</b>: '
+            f'<div class="na-conflict"><div><b>{escape(KIND_LABEL[c.kind])}</b>: '
             f'{escape(c.summary)}</div><div class="na-sides">{"".join(sides)}</div></div>'
         )
     parts.append("</div>")
@@ -199,6 +199,6 @@ def corpus_conflicts(conflicts: list[Conflict], article, indexed: bool = True) -
     for c in conflicts:
         if c.kind != kind:
             kind = c.kind
-            out.append(f"<h3>{escape(KIND_LABEL.get(kind, kind))}</h3>")
+            out.append(f"<h3>{escape(KIND_LABEL[kind])}</h3>")
         out.append(conflicts_block([c], article))
     return "".join(out)

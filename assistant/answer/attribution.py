@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.names import SPEAKER
+
 _VERBS = (
     r"said|says|say|told|tells|wrote|writes|tweeted|tweets|posted|added|adds|claimed|claims|"
     r"alleged|alleges|denied|denies|insisted|insists|argued|argues|stated|states|reiterated|"
@@ -18,16 +20,15 @@ _VERBS = (
 )
 # Case-sensitive on purpose: "United States" is not the verb "states".
 _ATTRIBUTED = re.compile(rf"\b(?:{_VERBS})\b|\b[Aa]ccording to\b|\b[Rr]eportedly\b")
-_NAME = r"[A-Z][\w’'.-]*(?:\s[A-Z][\w’'.-]*){0,3}"
 _SPEAKER_PATTERNS = (
     # “...,” Bremer wrote / ” Kirby said
-    re.compile(rf"[”\"],?\s+(?P<who>{_NAME})\s+(?P<verb>{_VERBS})\b"),
+    re.compile(rf"[”\"],?\s+(?P<who>{SPEAKER})\s+(?P<verb>{_VERBS})\b"),
     # Bremer wrote: “... / Musk tweeted, “...
-    re.compile(rf"(?P<who>{_NAME})\s+(?P<verb>{_VERBS})\s*[:,]?\s*[“\"]"),
+    re.compile(rf"(?P<who>{SPEAKER})\s+(?P<verb>{_VERBS})\s*[:,]?\s*[“\"]"),
     # ...,” said Kirby
-    re.compile(rf"[”\"],?\s+(?P<verb>{_VERBS})\s+(?P<who>{_NAME})"),
+    re.compile(rf"[”\"],?\s+(?P<verb>{_VERBS})\s+(?P<who>{SPEAKER})"),
     # Bremer wrote in a note on Monday:   (the quotation follows in the next paragraph)
-    re.compile(rf"(?P<who>{_NAME})\s+(?P<verb>{_VERBS})\b[^“”\"]*:\s*$"),
+    re.compile(rf"(?P<who>{SPEAKER})\s+(?P<verb>{_VERBS})\b[^“”\"]*:\s*$"),
 )
 _OPEN, _CLOSE = "“", "”"
 _QUOTES = "“”\"‘’' "

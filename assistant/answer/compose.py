@@ -1,4 +1,4 @@
-"""The default answerer: extractive and deterministic.
+"""The extractive answer, composed: deterministic, every statement cited exactly.
 
 It states the best-scoring sentences of the retrieved passages, each with an exact citation,
 prefers statements that several articles make, and refuses when the evidence is weak.
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.attribution import attributed
-from assistant.records import Citation
+from assistant.answer.attribution import attributed
+from assistant.answer.scoring import ScoredSentence, confidence
+from assistant.records import Answer, Citation, cite
 from index.records import Span
-from index.retrieval import ScoredSentence
+from index.views import ArticleView
 
 NOT_ANSWERED = "The articles do not say. The closest passages are listed below."
 # Every front end shows this same text, so it names the way in of each.
@@ -25,13 +26,8 @@ NOTHING_INDEXED = (
 _DUPLICATE = 0.9  # cosine above which two sentences say the same thing
 _CORROBORATES = 0.75  # ... and above which a sentence in another article backs a statement
 _MARGIN = 0.12  # how far below the best a further sentence may score
-
-
-@dataclass(frozen=True)
-class ArticleView:
-    title: str
-    published: str | None
-    text: str
+_BACKING_SLACK = 0.9  # share of the minimum confidence a corroborating sentence needs
+NEAREST = 3  # passages shown when the articles do not say
 
 
 @dataclass(frozen=True)
@@ -43,16 +39,6 @@ class Composed:
     cited: tuple[ScoredSentence, ...]  # every sentence the answer cites (conflicts look here)
 
 
-def confidence(s: ScoredSentence) -> float:
-    """How sure we are that a sentence answers the question (0..1, roughly).
-
-    A sentence that misses a name the question asks about, or the kind of answer it asks
-    for (no number for "how many"), is unlikely to answer it.
-    """
-    base = 0.5 * s.dense + 0.3 * s.coverage + 0.2 * s.context_coverage
-    return base * (0.5 + 0.5 * s.entity_coverage) * (1.0 if s.shape_found else 0.75)
-
-
 def compose(
     scored: list[ScoredSentence],
     article: Callable[[str], ArticleView],
@@ -61,7 +47,8 @@ def compose(
 ) -> Composed:
     if not scored or confidence(scored[0]) < min_confidence:
         nearest = tuple(
-            cite(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:3], 1)
+            cite(i, s.source, s.span, article(s.source))
+            for i, s in enumerate(scored[:NEAREST], 1)
         )
         return Composed(NOT_ANSWERED, False, (), nearest, ())
 
@@ -118,7 +105,7 @@ def _corroborating(
         for o in scored
         if o.source != s.source
         and float(o.vector @ s.vector) >= _CORROBORATES
-        and confidence(o) >= min_confidence * 0.9
+        and confidence(o) >= min_confidence * _BACKING_SLACK
     ][:1]
 
 
@@ -126,14 +113,7 @@ def _max_sim(s: ScoredSentence, chosen: list[ScoredSentence]) -> float:
     return max(float(np.dot(s.vector, c.vector)) for c in chosen)
 
 
-def cite(n: int, source: str, span: Span, view: ArticleView) -> Citation:
-    """Citation [n] of `span`, its quote cut from the article text itself."""
-    return Citation(
-        id=n,
-        source=source,
-        title=view.title,
-        start=span.start,
-        end=span.end,
-        quote=view.text[span.start : span.end],
-        published=view.published,
-    )
+def nothing_indexed(question: str, elapsed_ms: float) -> Answer:
+    """The answer when no article is indexed: "the articles do not say" would mislead."""
+    timings = {"retrieve": elapsed_ms, "answer": 0.0, "conflicts": 0.0, "total": elapsed_ms}
+    return Answer(question, NOTHING_INDEXED, False, timings_ms=timings)

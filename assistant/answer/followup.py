@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import re
 
+from assistant.names import NAME_RUN, is_question_word, question_names
 from index.errors import AssistantError
-from index.retrieval import question_names
 
 _PRONOUN = re.compile(
     r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|this|that|these|those|there)\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
-_QUESTION_WORDS = frozenset(
-    "what when where which who whom whose why how did does do is are was were can could "
-    "should would will has have had according".split()
-)
+_LONGEST = 200  # characters a rewritten query may add beyond three times the question
 
 
 def standalone_query(question: str, history: list[str] | tuple[str, ...]) -> str:
@@ -32,11 +28,7 @@ def standalone_query(question: str, history: list[str] | tuple[str, ...]) -> str
     if not leans_back:
         return question
     for earlier in reversed(history):
-        names = [
-            m.group(0)
-            for m in _NAME.finditer(earlier)
-            if m.group(0).split()[0].lower() not in _QUESTION_WORDS
-        ]
+        names = [m.group(0) for m in NAME_RUN.finditer(earlier) if not is_question_word(m.group(0))]
         if names:
             return f"{question} ({', '.join(dict.fromkeys(names))})"
     return question
@@ -53,8 +45,8 @@ def condensed_query(question: str, history: list[str] | tuple[str, ...], rewrite
     except AssistantError:
         return fallback
     known = " ".join([*history, question])
-    names = [m.group(0) for m in _NAME.finditer(text)]
-    invented = [n for n in names if n.split()[0].lower() not in _QUESTION_WORDS and n not in known]
-    if not text or invented or len(text) > 3 * len(question) + 200:
+    names = [m.group(0) for m in NAME_RUN.finditer(text)]
+    invented = [n for n in names if not is_question_word(n) and n not in known]
+    if not text or invented or len(text) > 3 * len(question) + _LONGEST:
         return fallback
     return text

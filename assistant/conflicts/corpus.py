@@ -11,18 +11,43 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from assistant.claims import Claim
-from assistant.conflicts import ConflictDetector, one_per_pair
-from assistant.evidence_conflicts import claim_of
-from assistant.extractive import ArticleView
+from assistant.conflicts.claims import Claim, sentence_claims
+from assistant.conflicts.detector import ConflictDetector, one_per_pair
+from assistant.conflicts.kinds import rank
+from assistant.conflicts.name_spellings import ArticleText, name_spellings
+from assistant.conflicts.spellings import Spellings
 from assistant.records import Conflict
+from index.corpus import Corpus
 from index.records import Chunk
 from index.store import Store
-from index.units import UnitVectors, sentence_text
+from index.units import UnitVectors
+from index.views import ArticleView, ArticleViews
 
 ALL_PAIRS_LIMIT = 5_000  # sentences: their similarity matrix takes 100 MB
 NEIGHBOURS = 10  # nearest chunks each chunk is compared with
 _BATCH = 256  # chunks whose neighbours are looked up in one store call
+
+
+def corpus_conflicts(
+    corpus: Corpus,
+    detector: ConflictDetector,
+    spellings: Spellings,
+    all_pairs_limit: int = ALL_PAIRS_LIMIT,
+) -> list[Conflict]:
+    """Every disagreement among the catalogue's chunks, most important kinds first."""
+    chunks = corpus.chunks
+    # every article is quoted from, many times over: read them all once, in bulk
+    views = ArticleViews(corpus.store, kept=len({c.source for c in chunks}) + 1)
+    views.read(c.source for c in chunks)
+    if sum(len(c.sentences) for c in chunks) > all_pairs_limit:
+        found = nearest_chunk_conflicts(
+            chunks, corpus.unit_vectors, corpus.store, detector, views.get
+        )
+        found += spellings.conflicts(spellings.pairs(), views.read)
+    else:
+        claims, texts = all_claims(chunks, corpus.unit_vectors(chunks), views.get)
+        found = detector.detect(claims) + [c for _, _, c in name_spellings(texts)]
+    return rank(found)
 
 
 def nearest_chunk_conflicts(
@@ -58,23 +83,24 @@ def _blocks(
         ]
         near_units = vectors([n for group in near for n in group])
         for chunk, group in zip(part, near, strict=True):
-            own = _claims([chunk], units, article, set())
-            taken = {(c.source, c.span.start) for c in own}
-            others = _claims(group[:NEIGHBOURS], near_units, article, taken)
+            taken: set[tuple[str, int]] = set()
+            own = sentence_claims([chunk], units, article, taken)
+            others = sentence_claims(group[:NEIGHBOURS], near_units, article, taken)
             yield own + others, range(len(own))
 
 
-def _claims(
+def all_claims(
     chunks: list[Chunk],
-    units: dict[str, UnitVectors],
+    vectors: dict[str, UnitVectors],
     article: Callable[[str], ArticleView],
-    taken: set[tuple[str, int]],
-) -> list[Claim]:
-    out = []
-    for chunk in chunks:
-        for span, vector in zip(chunk.sentences, units[chunk.id].sentences, strict=True):
-            if (chunk.source, span.start) not in taken:
-                taken.add((chunk.source, span.start))
-                text = sentence_text(chunk, span)
-                out.append(claim_of(chunk.source, span, text, vector, article(chunk.source)))
-    return out
+) -> tuple[list[Claim], list[ArticleText]]:
+    """Every sentence of `chunks` as a claim, in article order, and the articles with those
+    sentences; `vectors` are the chunks' sentence vectors by chunk id."""
+    found = sentence_claims(chunks, vectors, article, set())
+    claims = sorted(found, key=lambda c: (c.source, c.span.start))
+    texts = []
+    for source in sorted({c.source for c in claims}):
+        view = article(source)
+        spans = tuple(c.span for c in claims if c.source == source)
+        texts.append(ArticleText(source, view.title, view.published, view.text, spans))
+    return claims, texts

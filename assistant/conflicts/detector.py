@@ -1,4 +1,4 @@
-"""Conflict detection: pair claims about the same thing, apply the rules, cite both sides.
+"""Conflict detection: pair claims about the same thing, apply the rules, quote both sides.
 
 Used per question (among the evidence) and corpus-wide. An optional NLI cross-encoder can add
 contradictions the rules miss; the rules stand on their own.
@@ -7,12 +7,14 @@ contradictions the rules miss; the rules stand on their own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.claims import Claim, features
-from assistant.conflict_rules import (
+from assistant.conflicts.claims import Claim
+from assistant.conflicts.features import features
+from assistant.conflicts.kinds import ConflictKind, rank
+from assistant.conflicts.nli import NliScorer
+from assistant.conflicts.rules import (
     RULES,
     SAME_TOPIC,
     Finding,
@@ -20,33 +22,19 @@ from assistant.conflict_rules import (
     negation_flip,
     numbers_and_dates,
 )
-from assistant.nli import NliScorer
 from assistant.records import Conflict, ConflictSide
+from index.checks import between
 from index.records import Span
 
-KIND_ORDER = (
-    "disputed_claim",
-    "factual",
-    "numeric",
-    "date",
-    "outdated",
-    "quote_wording",
-    "name_spelling",
-)
 _WITHIN_ARTICLE = (disputed_claim, negation_flip, numbers_and_dates)
-
-
-@dataclass(frozen=True)
-class ArticleText:
-    source: str
-    title: str
-    published: str | None
-    text: str
-    sentences: tuple[Span, ...]
+_RELATED = 0.35  # cosine similarity of a pair worth the rules at all
+_SHARED_WORDS = 3  # content words two claims share when they share no name
+_SEEN = 200_000  # pair verdicts remembered
 
 
 class ConflictDetector:
     def __init__(self, nli: NliScorer | None = None, nli_threshold: float = 0.9):
+        between("nli_threshold", nli_threshold, 0, 1)
         self.nli = nli
         self.nli_threshold = nli_threshold
         # Questions about one corpus meet the same sentence pairs again and again.
@@ -59,7 +47,7 @@ class ConflictDetector:
         vectors = np.stack([c.vector for c in claims])
         sims = vectors @ vectors.T
         # the pairs worth the rules: related in meaning, one side in focus, each pair once
-        candidate = np.triu(sims >= 0.35, k=1)
+        candidate = np.triu(sims >= _RELATED, k=1)
         if focus is not None:
             in_focus = np.zeros(len(claims), dtype=bool)
             in_focus[list(focus)] = True
@@ -78,7 +66,7 @@ class ConflictDetector:
                 found[key] = (finding, a, b)
         for i, j in self._nli_contradictions(claims, unmatched):
             finding = Finding(
-                "factual",
+                ConflictKind.FACTUAL,
                 "An inference model judges these two statements contradictory.",
                 claims[i].span,
                 claims[j].span,
@@ -103,7 +91,7 @@ class ConflictDetector:
         if key in self._seen:
             return self._seen.get(key)
         finding = self._pair(a, b, sim)
-        if len(self._seen) > 200_000:
+        if len(self._seen) > _SEEN:
             self._seen.clear()
         self._seen[key] = finding
         return finding
@@ -119,7 +107,7 @@ class ConflictDetector:
         else:
             fa, fb = features(a.text), features(b.text)
             rules = RULES
-        if not fa.names & fb.names and len(fa.stems & fb.stems) < 3:
+        if not fa.names & fb.names and len(fa.stems & fb.stems) < _SHARED_WORDS:
             return None  # every rule needs a shared name or several shared words
         for rule in rules:
             finding = rule(a, b, sim)
@@ -155,7 +143,7 @@ def _conflict(finding: Finding, a: Claim, b: Claim) -> Conflict:
     side_a, side_b = _side(a, finding.a), _side(b, finding.b)
     kind, summary = finding.kind, finding.summary
     if (
-        kind in ("factual", "numeric", "date")
+        kind in (ConflictKind.FACTUAL, ConflictKind.NUMERIC, ConflictKind.DATE)
         and a.published
         and b.published
         and a.published != b.published
@@ -163,7 +151,7 @@ def _conflict(finding: Finding, a: Claim, b: Claim) -> Conflict:
         if a.published < b.published:
             side_a, side_b = side_b, side_a
         newer, older = max(a.published, b.published), min(a.published, b.published)
-        kind = "outdated"
+        kind = ConflictKind.OUTDATED
         summary = (
             f"The newer report ({newer}) differs from the older one ({older}); the older may "
             f"be out of date. {summary}"
@@ -187,7 +175,3 @@ def _same_sides(x: Conflict, y: Conflict) -> bool:
     return (hits(x.sides[0], y.sides[0]) and hits(x.sides[1], y.sides[1])) or (
         hits(x.sides[0], y.sides[1]) and hits(x.sides[1], y.sides[0])
     )
-
-
-def rank(conflicts: list[Conflict]) -> list[Conflict]:
-    return sorted(conflicts, key=lambda c: KIND_ORDER.index(c.kind))

@@ -1,35 +1,24 @@
-"""Conflicts for one answer (among its evidence) and for the whole corpus, with citations."""
+"""Conflicts for one answer: between its evidence and the sentences near it, each side given a
+citation."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.claims import Claim
-from assistant.conflicts import ArticleText, ConflictDetector, rank
-from assistant.extractive import ArticleView, cite
-from assistant.records import Citation, Conflict
+from assistant.conflicts.claims import claim_of, sentence_claims
+from assistant.conflicts.detector import ConflictDetector
+from assistant.conflicts.kinds import rank
+from assistant.records import Citation, Conflict, cite
 from index.records import Chunk, Span
-from index.retrieval import ScoredSentence
-from index.units import UnitVectors, sentence_text
+from index.units import UnitVectors
+from index.views import ArticleView
 
-
-def claim_of(source: str, span: Span, text: str, vector: np.ndarray, view: ArticleView) -> Claim:
-    start = view.text.rfind("\n", 0, span.start) + 1
-    end = view.text.find("\n", span.end)
-    return Claim(
-        source=source,
-        span=span,
-        text=text,
-        vector=vector,
-        title=view.title,
-        published=view.published,
-        paragraph=view.text[start : end if end >= 0 else len(view.text)],
-        paragraph_start=start,
-    )
-
+if TYPE_CHECKING:
+    from assistant.answer.scoring import ScoredSentence
 
 RELEVANT = 0.3  # cosine between each side of a conflict and the question, to be shown with it
 
@@ -50,13 +39,7 @@ def answer_conflicts(
     `partner_vectors` are the partners' sentence vectors, by chunk id."""
     claims = [claim_of(s.source, s.span, s.text, s.vector, article(s.source)) for s in evidence]
     taken = {(c.source, c.span.start) for c in claims}
-    for chunk in partners:
-        vectors = partner_vectors[chunk.id].sentences
-        for span, vector in zip(chunk.sentences, vectors, strict=True):
-            if (chunk.source, span.start) not in taken:
-                taken.add((chunk.source, span.start))
-                text = sentence_text(chunk, span)
-                claims.append(claim_of(chunk.source, span, text, vector, article(chunk.source)))
+    claims += sentence_claims(partners, partner_vectors, article, taken)
     found = detector.detect(claims, range(len(evidence)))
     # A cited sentence may carry a disputed claim in passing ("X, who heads Y, claimed Z"):
     # show a disagreement only when both of its sides bear on the question.
@@ -99,24 +82,3 @@ def cite_conflicts(
             f"Sources disagree: {conflict.summary} [{sides[0].citation}] vs [{sides[1].citation}]"
         )
     return cited, citations, lines
-
-
-def corpus_claims(
-    chunks: list[Chunk],
-    vectors: dict[str, UnitVectors],
-    article: Callable[[str], ArticleView],
-) -> tuple[list[Claim], list[ArticleText]]:
-    """Every sentence of `chunks` as a claim; `vectors` are their sentence vectors by chunk id."""
-    sentences: dict[tuple[str, int], tuple[str, Span, str, np.ndarray]] = {}
-    for chunk in chunks:
-        for span, vector in zip(chunk.sentences, vectors[chunk.id].sentences, strict=True):
-            text = sentence_text(chunk, span)
-            sentences.setdefault((chunk.source, span.start), (chunk.source, span, text, vector))
-    items = sorted(sentences.values(), key=lambda t: (t[0], t[1].start))
-    claims = [claim_of(src, span, text, vec, article(src)) for src, span, text, vec in items]
-    texts = []
-    for source in sorted({src for src, _, _, _ in items}):
-        view = article(source)
-        spans = tuple(c.span for c in claims if c.source == source)
-        texts.append(ArticleText(source, view.title, view.published, view.text, spans))
-    return claims, texts

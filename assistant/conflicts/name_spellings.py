@@ -1,37 +1,41 @@
 """Name spellings: the same name spelled two ways in two articles ("Bremmer" / "Bremer").
 
 Names one letter apart are found through shared deletion keys (each name with one letter
-removed), so the work grows with the number of distinct names, not with pairs of articles;
-each article's names are computed once per version of its text, and saved beside an embedded
-store so a fresh process need not read every article again.
+removed), so the work grows with the number of distinct names, not with pairs of articles.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import re
-import uuid
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from pathlib import Path
+from dataclasses import dataclass
 
-from assistant.conflicts import ArticleText
+from assistant.conflicts.kinds import ConflictKind
+from assistant.names import LETTERS_ONLY, without_possessive
 from assistant.records import Conflict, ConflictSide
 from index.chunker import sentence_at
 from index.records import Span
 from index.terms import fold, one_edit
 
-log = logging.getLogger(__name__)
+_SHORTEST = 5  # letters: shorter names one letter apart are mostly different names
 
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:[’']s)?\b")
+
+@dataclass(frozen=True)
+class ArticleText:
+    """An article and its sentences, where a spelling is quoted from."""
+
+    source: str
+    title: str
+    published: str | None
+    text: str
+    sentences: tuple[Span, ...]
 
 
 def article_names(text: str) -> frozenset[str]:
     """The article's capitalised names, a one-letter typo folded into its frequent twin."""
-    counts = Counter(re.sub(r"[’']s$", "", m.group(0)) for m in _NAME.finditer(text))
+    counts = Counter(without_possessive(m.group(0)) for m in LETTERS_ONLY.finditer(text))
     order = {name: i for i, name in enumerate(counts)}  # ties go to the first seen, as before
     near = _variants(counts)
     for name, n in sorted(counts.items(), key=lambda kv: kv[1]):
@@ -89,7 +93,7 @@ def spelling_conflict(
     """Each side quotes the sentence of the spelling's first use: one of the article's
     `sentences` if it holds it, else the sentence found by splitting its line."""
     return Conflict(
-        kind="name_spelling",
+        kind=ConflictKind.NAME_SPELLING,
         summary=f"The name is spelled “{x}” in one report, “{y}” in the other.",
         sides=(_name_side(a, x, max_chars), _name_side(b, y, max_chars)),
     )
@@ -105,37 +109,6 @@ def name_spellings(articles: list[ArticleText]) -> list[tuple[str, str, Conflict
     ]
 
 
-def load_names(path: Path) -> dict[tuple[str, str], frozenset[str]]:
-    """Names saved by `save_names`, by (source, sha256 of the text); none if unreadable."""
-    try:
-        saved = json.loads(path.read_text("utf-8"))
-        if saved.get("format") != _NAMES_FORMAT:
-            return {}
-        return {(src, sha): frozenset(names) for src, sha, names in saved["names"]}
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        log.warning("recomputing article names: cannot read %s: %s", path, exc)
-        return {}
-
-
-def save_names(path: Path, names: dict[tuple[str, str], frozenset[str]]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    rows = [[src, sha, sorted(n)] for (src, sha), n in sorted(names.items())]
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"format": _NAMES_FORMAT, "names": rows}), "utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only store still answers
-        log.warning("cannot save article names to %s: %s", path, exc)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-_NAMES_FORMAT = 1  # bump when `article_names` changes what it finds
-
-
 def _variants(names: Iterable[str]) -> dict[str, set[str]]:
     """Each name's variant spellings among `names`, found through shared deletion keys (two
     names one edit apart share one), so the work grows with the number of names, not its
@@ -143,7 +116,7 @@ def _variants(names: Iterable[str]) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = defaultdict(set)
     for name in names:
         folded = fold(name)
-        if len(folded) >= 5:  # shorter names are never variants
+        if len(folded) >= _SHORTEST:
             keys[folded].add(name)
             for k in range(len(folded)):
                 keys[folded[:k] + folded[k + 1 :]].add(name)
@@ -151,13 +124,14 @@ def _variants(names: Iterable[str]) -> dict[str, set[str]]:
     for group in keys.values():
         if len(group) > 1:
             for x in group:
-                near[x].update(y for y in group if y != x and _variant(x, y))
+                near[x].update(y for y in group if y != x and is_variant(x, y))
     return near
 
 
-def _variant(x: str, y: str) -> bool:
+def is_variant(x: str, y: str) -> bool:
+    """Are these two spellings of one name (one edit apart, same first letter)?"""
     fx, fy = fold(x), fold(y)
-    if min(len(fx), len(fy)) < 5 or fx == fy or fx[0] != fy[0]:
+    if min(len(fx), len(fy)) < _SHORTEST or fx == fy or fx[0] != fy[0]:
         return False
     longer, shorter = (fx, fy) if len(fx) > len(fy) else (fy, fx)
     if longer.startswith(shorter) and longer[len(shorter) :] in ("n", "s"):

@@ -10,30 +10,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.claims import (
-    BREAK,
-    Claim,
-    Features,
-    content_stems,
-    features,
-    is_negator,
-    near,
-    quote_segments,
-)
+from assistant.conflicts.claims import Claim, quote_segments
+from assistant.conflicts.features import BREAK, Features, content_stems, features, is_negator, near
+from assistant.conflicts.kinds import ConflictKind
+from assistant.names import without_possessive
 from index.records import Span
 from index.terms import fold, one_edit, words
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str
+    kind: ConflictKind
     summary: str
     a: Span  # a side in claim a's article
     b: Span  # a side in claim b's article
     strength: float  # for ranking: how close the two claims are
 
 
-SAME_TOPIC = 0.45  # cosine similarity two claims need to be compared at all
+# Cosine similarity two claims need, per rule: the more a rule reads into wording, the closer.
+SAME_TOPIC = 0.45  # to be compared at all (numbers and dates)
+_DISPUTE_SIM = 0.5
+_NEGATION_SIM = 0.55
+_LIST_SIM = 0.35
+_QUOTE_OVERLAP = 0.6  # share of words two quotations share to be the same quotation
+_TIMES_APART = 3  # "18 months ago" against "last month": times this far apart differ
+_YEARS_APART = 3  # different years this close: the same fact reported differently
+_DATES_APART = 2  # ... and full dates whose years are this close
 
 
 def _shared(fa: Features, fb: Features) -> tuple[frozenset[str], frozenset[str]]:
@@ -47,7 +49,7 @@ def _surface(text: str, stems: set[str] | frozenset[str], limit: int = 4) -> str
     out: list[str] = []
     for word in re.findall(r"\w+(?:[’']\w+)*", text):
         s = content_stems(word)
-        word = re.sub(r"[’']s$", "", word)
+        word = without_possessive(word)
         if s & stems and word not in out:
             out.append(word)
     return ", ".join(out[:limit])
@@ -120,7 +122,7 @@ _DENIED = re.compile(
 def disputed_claim(a: Claim, b: Claim, sim: float) -> Finding | None:
     """One party asserts what another denies: the asserting side states the denied proposition."""
     fa, fb = features(a.text), features(b.text)
-    if fa.denial == fb.denial or fa.question or fb.question or sim < 0.5:
+    if fa.denial == fb.denial or fa.question or fb.question or sim < _DISPUTE_SIM:
         return None
     denier, claimer = (a, b) if fa.denial else (b, a)
     fd, fc = features(denier.text), features(claimer.text)
@@ -140,13 +142,13 @@ def disputed_claim(a: Claim, b: Claim, sim: float) -> Finding | None:
         return None
     about = _surface(claimer.text, shared - {"claim"})
     summary = f"{_upper_first(_who(fc))} asserts what {_who(fd)} denies (about {about})."
-    return Finding("disputed_claim", summary, a.span, b.span, sim)
+    return Finding(ConflictKind.DISPUTED_CLAIM, summary, a.span, b.span, sim)
 
 
 def negation_flip(a: Claim, b: Claim, sim: float) -> Finding | None:
     """The same subject and predicate, stated in one claim and negated in the other."""
     fa, fb = features(a.text), features(b.text)
-    if fa.question or fb.question or sim < 0.55 or not _different_voices(fa, fb):
+    if fa.question or fb.question or sim < _NEGATION_SIM or not _different_voices(fa, fb):
         return None
     names, stems = _shared(fa, fb)
     # negated in one, not in the other, and said of the same thing in both
@@ -159,7 +161,7 @@ def negation_flip(a: Claim, b: Claim, sim: float) -> Finding | None:
     if not flipped or not same_thing:
         return None
     cues = fa.denial or fb.denial or fa.claim or fb.claim
-    kind = "disputed_claim" if cues else "factual"
+    kind = ConflictKind.DISPUTED_CLAIM if cues else ConflictKind.FACTUAL
     neg, pos = (a, b) if flipped & fa.negated else (b, a)
     summary = (
         f"One report negates what the other affirms ({_surface(pos.text, flipped)}): "
@@ -174,7 +176,7 @@ def _days_conflict(fa: Features, fb: Features) -> tuple[float, float] | None:
             lo, hi = sorted((da, db))
             if (lower_a and da < db) or (lower_b and db < da):
                 continue  # "over a year" is compatible with anything longer
-            if lo > 0 and hi / lo >= 3:
+            if lo > 0 and hi / lo >= _TIMES_APART:
                 return da, db
     return None
 
@@ -187,7 +189,7 @@ def _days_label(days: float) -> str:
     return f"about {round(days)} day{'s' if round(days) != 1 else ''} ago"
 
 
-_TIME = {"ago", "last", "past", "previous", "day", "week", "month", "year"}
+_TIME_WORDS = {"ago", "last", "past", "previous", "day", "week", "month", "year"}
 
 
 def _same_event(fa: Features, fb: Features, names: frozenset[str], stems: frozenset[str]) -> bool:
@@ -195,8 +197,8 @@ def _same_event(fa: Features, fb: Features, names: frozenset[str], stems: frozen
     both claims ("spoke to Putin ... 18 months ago" / "conversation with Putin last month")."""
     name_stems = {t for n in names for t in content_stems(n)}
     return any(
-        all(near(f, e, name_stems, 4) and near(f, e, _TIME, 9) for f in (fa, fb))
-        for e in stems - _TIME
+        all(near(f, e, name_stems, 4) and near(f, e, _TIME_WORDS, 9) for f in (fa, fb))
+        for e in stems - _TIME_WORDS
     )
 
 
@@ -208,7 +210,7 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
     names, stems = _shared(fa, fb)
     if names and fa.dates and fb.dates and not fa.dates & fb.dates and _close_dates(fa, fb):
         summary = f"Different dates for the same thing: {_show_dates(fa)} versus {_show_dates(fb)}."
-        return Finding("date", summary, a.span, b.span, sim)
+        return Finding(ConflictKind.DATE, summary, a.span, b.span, sim)
     if not names or not stems:
         return None
     days = _days_conflict(fa, fb)
@@ -217,16 +219,16 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
             f"The reports put the same event at different times: "
             f"{_days_label(days[0])} versus {_days_label(days[1])}."
         )
-        return Finding("date", summary, a.span, b.span, sim)
+        return Finding(ConflictKind.DATE, summary, a.span, b.span, sim)
     years = {str(y) for y in fa.years | fb.years}
     same_slot = any(all(near(f, e, years, 8) for f in (fa, fb)) for e in stems)
-    close = any(0 < abs(x - y) <= 3 for x in fa.years for y in fb.years)
+    close = any(0 < abs(x - y) <= _YEARS_APART for x in fa.years for y in fb.years)
     if fa.years and fb.years and not fa.years & fb.years and close and same_slot:
         summary = (
             f"Different years for the same thing: {', '.join(map(str, sorted(fa.years)))} "
             f"versus {', '.join(map(str, sorted(fb.years)))}."
         )
-        return Finding("date", summary, a.span, b.span, sim)
+        return Finding(ConflictKind.DATE, summary, a.span, b.span, sim)
     units_a = {u for u, _ in fa.quantities}
     for unit in sorted(units_a & {u for u, _ in fb.quantities}):
         va = {v for u, v in fa.quantities if u == unit}
@@ -238,13 +240,13 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
                 f"{', '.join(f'{v:g}{shown}' for v in sorted(va))} versus "
                 f"{', '.join(f'{v:g}{shown}' for v in sorted(vb))}."
             )
-            return Finding("numeric", summary, a.span, b.span, sim)
+            return Finding(ConflictKind.NUMERIC, summary, a.span, b.span, sim)
     return None
 
 
 def _close_dates(fa: Features, fb: Features) -> bool:
     """Two dates a few days or years apart: the same fact reported differently."""
-    return any(abs(x[0] - y[0]) <= 2 for x in fa.dates for y in fb.dates)
+    return any(abs(x[0] - y[0]) <= _DATES_APART for x in fa.dates for y in fb.dates)
 
 
 def _show_dates(f: Features) -> str:
@@ -256,7 +258,7 @@ def _show_dates(f: Features) -> str:
 def differing_lists(a: Claim, b: Claim, sim: float) -> Finding | None:
     """Two lists of the same things (places, people) that do not match."""
     fa, fb = features(a.text), features(b.text)
-    if sim < 0.35:
+    if sim < _LIST_SIM:
         return None
     for la in fa.lists:
         for lb in fb.lists:
@@ -270,7 +272,7 @@ def differing_lists(a: Claim, b: Claim, sim: float) -> Finding | None:
                     f"the other {len(lb)} ({show(lb)})."
                 )
                 strength = sim + 0.05 * len(fa.stems & fb.stems)
-                return Finding("factual", summary, a.span, b.span, strength)
+                return Finding(ConflictKind.FACTUAL, summary, a.span, b.span, strength)
     return None
 
 
@@ -294,14 +296,14 @@ def quote_wording(a: Claim, b: Claim, sim: float) -> Finding | None:
             wa, wb = set(words(qa)), set(words(qb))
             overlap = len(wa & wb) / max(1, min(len(wa), len(wb)))
             material = fold(qa) != fold(qb) and _material_difference(qa, qb)
-            if overlap >= 0.6 and material and (best is None or overlap > best[0]):
+            if overlap >= _QUOTE_OVERLAP and material and (best is None or overlap > best[0]):
                 best = (overlap, sa, sb)
     if best is None:
         return None
     who = (fa.speaker or fb.speaker or "").title() or "the same speaker"
     qa, qb = text_a[best[1]], text_b[best[2]]
     summary = f"The reports quote {who} in different words: {_short(qa, 60)} / {_short(qb, 60)}"
-    return Finding("quote_wording", summary, best[1], best[2], best[0])
+    return Finding(ConflictKind.QUOTE_WORDING, summary, best[1], best[2], best[0])
 
 
 def _article_slice(claim: Claim, span: Span) -> str:

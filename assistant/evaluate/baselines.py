@@ -1,4 +1,4 @@
-"""Baselines the evaluation compares against, measured on the same index and questions.
+"""The LangChain baseline the evaluation compares against, on the same index and questions.
 
 The LangChain baseline is the canonical RAG retrieval step: `langchain_chroma.Chroma` with the
 same MiniLM embeddings and `similarity_search(question, k)`; its "answer" is the top chunk,
@@ -11,40 +11,11 @@ import time
 import uuid
 from collections.abc import Callable
 
-import numpy as np
-
-from assistant.extractive import cite
-from assistant.records import Answer
+from assistant.records import Answer, cite
 from index.records import Chunk, Span
-from index.retrieval import HybridRetriever, RetrievedChunk
-from index.units import UnitVectors
 
 
-class DenseOnlyRetriever:
-    """The hybrid retriever with the keyword half switched off."""
-
-    def __init__(self, hybrid: HybridRetriever):
-        self._hybrid = hybrid
-
-    def refresh(self) -> None:
-        self._hybrid.refresh()
-
-    def retrieve(
-        self, question: str, k: int, vector: np.ndarray | None = None
-    ) -> list[RetrievedChunk]:
-        if vector is None:
-            vector = self._hybrid.embedder.embed_cached([question])[0]
-        hits = self._hybrid.store.search(vector, k)
-        return [RetrievedChunk(h.chunk, h.similarity, i) for i, h in enumerate(hits)]
-
-    def score_sentences(self, question, vector, retrieved):
-        return self._hybrid.score_sentences(question, vector, retrieved)
-
-    def unit_vectors(self, chunks: list[Chunk]) -> dict[str, UnitVectors]:
-        return self._hybrid.unit_vectors(chunks)
-
-
-class _Embeddings:
+class LangChainEmbeddings:
     """Our embedder behind LangChain's `Embeddings` interface."""
 
     def __init__(self, embedder):
@@ -64,7 +35,7 @@ class LangChainBaseline:
         from langchain_chroma import Chroma
         from langchain_core.embeddings import Embeddings
 
-        adapter = type("MiniLM", (_Embeddings, Embeddings), {})(embedder)
+        adapter = type("MiniLM", (LangChainEmbeddings, Embeddings), {})(embedder)
         self._store = Chroma(
             collection_name=f"baseline-{uuid.uuid4().hex[:8]}",
             embedding_function=adapter,

@@ -9,7 +9,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from assistant.evaluate import SystemReport
+from assistant.evaluate.scoring import SystemReport
 
 DEFINITIONS = {
     "recall_at_k": "Recall@k: share of gold evidence quotes found in the top k retrieved chunks "

@@ -1,21 +1,15 @@
-"""Run a question set against the index and score it (our pipeline and baselines).
-
-Systems: `hybrid` (the assistant as shipped), `dense` (the same answerer over dense-only
-retrieval) and `langchain` (the canonical LangChain RAG retrieval: `Chroma.similarity_search`
-with the same embeddings, the answer being the top chunk, cited whole).
-"""
+"""Scoring one system's answers: each question against its gold answers and evidence, then
+the summary figures of the report (each defined in `report.DEFINITIONS`)."""
 
 from __future__ import annotations
 
-import copy
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from assistant import metrics as m
-from assistant.baselines import DenseOnlyRetriever, LangChainBaseline
-from assistant.questions import Question, QuestionSet, find_quote, resolve_source
+from assistant.conflicts.kinds import ConflictKind
+from assistant.evaluate import metrics as m
+from assistant.evaluate.questions import Question, find_quote, resolve_source
 from assistant.records import Answer, Citation
 from index.records import Chunk
 
@@ -139,7 +133,7 @@ def score_question(
         supported=any(on_gold) if q.answers and found_gold else None,
         citations_on_gold=sum(on_gold) if q.answers and found_gold else 0,
         # name spellings are reported apart from factual disagreements (and not scored here)
-        flagged_conflict=any(c.kind != "name_spelling" for c in answer.conflicts),
+        flagged_conflict=any(c.kind != ConflictKind.NAME_SPELLING for c in answer.conflicts),
         gold_conflict=q.conflict,
         both_sides=both,
         latency_ms=latency_ms,
@@ -186,50 +180,3 @@ def summarize(results: list[QuestionResult], index_seconds: float | None) -> dic
         "ask_p95_ms": m.percentile(latencies, 95),
         "index_seconds": index_seconds,
     }
-
-
-def evaluate(
-    bot,
-    qset: QuestionSet,
-    k: int = 5,
-    compare: bool = False,
-    index_seconds: float | None = None,
-    progress: Callable[[], None] | None = None,
-) -> list[SystemReport]:
-    """Score the assistant (and, with `compare`, the baselines) on every question."""
-    bot.retriever.refresh()
-    all_chunks = bot.keyword.chunks
-    sources = [a.source for a in bot.articles()]
-
-    def text(source: str) -> str:
-        return bot.article(source).text
-
-    systems: dict[str, Callable[[Question], tuple[Answer, list[Chunk]]]] = {
-        "hybrid": lambda q: _ask(bot, q, k),
-    }
-    if compare:
-        dense_bot = copy.copy(bot)
-        dense_bot.retriever = DenseOnlyRetriever(bot.retriever)
-        systems["dense"] = lambda q: _ask(dense_bot, q, k)
-        baseline = LangChainBaseline(bot.embedder, all_chunks, bot.article)
-        systems["langchain"] = lambda q: baseline.ask(q.question, max(k, 10))
-    reports = []
-    for name, run in systems.items():
-        results = []
-        for q in qset.questions:
-            gold = gold_spans(q, sources, text)
-            started = time.perf_counter()
-            answer, ranked = run(q)
-            latency = (time.perf_counter() - started) * 1000
-            results.append(score_question(q, answer, ranked, all_chunks, gold, text, k, latency))
-            if progress:
-                progress()
-        reports.append(SystemReport(name, summarize(results, index_seconds), results))
-    return reports
-
-
-def _ask(bot, q: Question, k: int) -> tuple[Answer, list[Chunk]]:
-    answer = bot.ask(q.question, history=q.history)
-    query = bot.standalone(q.question, q.history)
-    ranked = [r.chunk for r in bot.retriever.retrieve(query, max(k, 10))]
-    return answer, ranked

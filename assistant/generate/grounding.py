@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.attribution import is_attributed
-from assistant.claims import content_stems, features, reporter
+from assistant.answer.attribution import is_attributed
+from assistant.conflicts.features import content_stems, features, reporter
+from assistant.names import MID_SENTENCE, without_possessive
 from index.chunker import split_sentences
 from index.terms import STOPWORDS, fold, one_edit, words
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 _REFUSAL = re.compile(r"\b(articles do not say|do not say|does not say|not mentioned)\b", re.I)
 _QUOTES = '“”"‘’'
 SUPPORT = 0.6  # share of a sentence's content words that must be in what it cites
@@ -86,8 +86,8 @@ def _unsupported(body: str, cited: str) -> str | None:
         if number.replace(",", "").rstrip(".") not in cited_numbers:
             return f"the number {number} is not in the cited text"
     cited_words = set(words(cited))
-    for match in _NAME.finditer(body.strip()):
-        name = fold(re.sub(r"[’']s$", "", match.group(0)))
+    for match in MID_SENTENCE.finditer(body.strip()):
+        name = fold(without_possessive(match.group(0)))
         if name in STOPWORDS:
             continue  # "Is", "The": capitalised, but no name
         if name not in cited_words and not any(

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.llm import LLMError
+from assistant.generate.models import LLMError
 from index.errors import ConfigError
 
 

@@ -1,6 +1,6 @@
 """Language-model backends, the only place the project talks to an LLM.
 
-Each backend is one small class behind `Generator`; `make_generator` picks one from Settings.
+Each backend is one small class behind `LanguageModel`; `language_model` picks one by name.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ class LLMError(AssistantError):
     """The language model failed: unreachable, too slow, or an unusable reply."""
 
 
-class Generator(Protocol):
+class LanguageModel(Protocol):
     name: str
 
     def generate(self, prompt: str) -> str: ...
@@ -23,22 +23,28 @@ class Generator(Protocol):
     def stream(self, prompt: str) -> Iterator[str]: ...
 
 
-def make_generator(settings) -> Generator | None:
-    """The configured backend, or None for the extractive answerer."""
-    if settings.generator == "extractive":
+def language_model(
+    kind: str,
+    *,
+    base_url: str | None = None,
+    model: str = "default",
+    api_key: str | None = None,
+    model_path: str | None = None,
+    timeout: float = 30.0,
+) -> LanguageModel | None:
+    """The backend named `kind`, or None for "extractive" (no model)."""
+    if kind == "extractive":
         return None
-    if settings.generator == "openai":
-        if not settings.llm_base_url:
+    if kind == "openai":
+        if not base_url:
             raise ConfigError("generator 'openai' needs ASSISTANT_LLM_BASE_URL")
-        from assistant.llm.openai_backend import OpenAIGenerator
+        from assistant.generate.openai_backend import OpenAIGenerator
 
-        return OpenAIGenerator(
-            settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout
-        )
-    if settings.generator == "llamacpp":
-        if not settings.llm_model_path:
+        return OpenAIGenerator(base_url, model, api_key, timeout)
+    if kind == "llamacpp":
+        if not model_path:
             raise ConfigError("generator 'llamacpp' needs ASSISTANT_LLM_MODEL_PATH")
-        from assistant.llm.llamacpp_backend import LlamaCppGenerator
+        from assistant.generate.llamacpp_backend import LlamaCppGenerator
 
-        return LlamaCppGenerator(settings.llm_model_path)
-    raise ConfigError(f"unknown generator {settings.generator!r}")
+        return LlamaCppGenerator(model_path)
+    raise ConfigError(f"unknown generator {kind!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.llm import LLMError
+from assistant.generate.models import LLMError
 
 
 class OpenAIGenerator:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from index.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 REQUIRED = {
     "grounded_answer": {"evidence", "question"},
     "condense_followup": {"history", "question"},

@@ -1,0 +1,46 @@
+"""`Answerer`: the extractive answer stage the assistant calls (score, then compose)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answer.compose import Composed, compose
+from assistant.answer.scoring import ScoredSentence, score_sentences
+from assistant.retrieve.retriever import RetrievedChunk
+from index.checks import at_least, between
+from index.corpus import Corpus
+
+
+class Answerer:
+    def __init__(
+        self,
+        corpus: Corpus,
+        top_k: int = 6,
+        min_confidence: float = 0.42,
+        answer_sentences: int = 3,
+    ):
+        """`top_k`: chunks whose sentences are scored; below `min_confidence` the answer is
+        "the articles do not say"; at most `answer_sentences` are stated."""
+        at_least("top_k", top_k, 1)
+        between("min_confidence", min_confidence, 0, 1)
+        at_least("answer_sentences", answer_sentences, 1)
+        self.corpus, self.top_k = corpus, top_k
+        self.min_confidence, self.answer_sentences = min_confidence, answer_sentences
+
+    @property
+    def candidates(self) -> int:
+        """Chunks to retrieve: more than are scored, the extra ones serve the conflict check."""
+        return 2 * self.top_k
+
+    def score(
+        self, query: str, vector: np.ndarray, candidates: list[RetrievedChunk]
+    ) -> list[ScoredSentence]:
+        """The sentences of the best `top_k` candidates, best first."""
+        # one read each, for every candidate: the answer quotes some, the conflict check the rest
+        self.corpus.read(r.chunk.source for r in candidates)
+        units = self.corpus.unit_vectors([r.chunk for r in candidates])
+        retrieved = candidates[: self.top_k]
+        return score_sentences(query, vector, retrieved, units, self.corpus.catalogue.idf)
+
+    def compose(self, scored: list[ScoredSentence]) -> Composed:
+        return compose(scored, self.corpus.article, self.min_confidence, self.answer_sentences)

@@ -1,0 +1,99 @@
+"""Times, dates, years and figures stated in a sentence, for the numeric and date rules.
+
+"18 months ago" and "last month", "14 October 2022", "1,200 troops" and "1200 troops": each is
+read into a value that can be compared, so "the same figure written two ways" is no conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from index.terms import STOPWORDS, stem
+
+_NUMWORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty": 20,
+    "several": 3,
+    "few": 3,
+}
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365, "decade": 3650}
+_NUM = r"\d+(?:\.\d+)?|" + "|".join(_NUMWORDS)
+_AGO = re.compile(rf"\b({_NUM})\s+(day|week|month|year|decade)s?\s+ago\b", re.I)
+_LAST = re.compile(r"\b(?:last|past|previous)\s+(week|month|year)\b", re.I)
+_OVER = re.compile(rf"\b(?:in\s+)?(?:over|more than)\s+({_NUM})\s+(day|week|month|year)s?\b", re.I)
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_FULL_DATE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(\d{{4}})\b"
+    rf"|\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
+)
+_COUNT_WORDS = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred"
+_QUANTITY = re.compile(
+    rf"(?<![\w.])(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{_COUNT_WORDS})\s*"
+    r"(%|percent\b|per cent\b|[a-z]+)",
+    re.I,
+)
+_UNIT_ALIASES = {"yrs": "year", "yr": "year", "percent": "%", "per cent": "%", "km": "kilometer"}
+
+
+def years(text: str) -> frozenset[int]:
+    return frozenset(int(y) for y in _YEAR.findall(text))
+
+
+def full_dates(text: str) -> frozenset[tuple[int, int, int]]:
+    """(year, month, day) of each full date stated; "31 February" is none."""
+    out = set()
+    for d1, m1, y1, m2, d2, y2 in _FULL_DATE.findall(text):
+        day, month, year = (d1, m1, y1) if d1 else (d2, m2, y2)
+        try:
+            when = dt.date(int(year), _MONTHS.index(month.lower()) + 1, int(day))
+        except ValueError:
+            continue
+        out.add((when.year, when.month, when.day))
+    return frozenset(out)
+
+
+def _number(token: str) -> float:
+    token = token.lower()
+    return float(_NUMWORDS[token]) if token in _NUMWORDS else float(token)
+
+
+def days_ago(text: str) -> tuple[tuple[float, bool], ...]:
+    """(days, is a lower bound) of each time stated relative to now ("over a year": a bound)."""
+    out = [(_number(n) * _UNIT_DAYS[u.lower()], False) for n, u in _AGO.findall(text)]
+    out += [(float(_UNIT_DAYS[u.lower()]), False) for u in _LAST.findall(text)]
+    out += [(_number(n) * _UNIT_DAYS[u.lower()], True) for n, u in _OVER.findall(text)]
+    return tuple(out)
+
+
+def quantities(text: str) -> frozenset[tuple[str, float]]:
+    """(unit stem, value) of each figure; "1,200" and "1200" are one value."""
+    out = set()
+    for value, unit in _QUANTITY.findall(text):
+        unit = unit.lower()
+        if _YEAR.fullmatch(value) and unit not in ("%",):
+            continue  # a year, handled as a date
+        unit = _UNIT_ALIASES.get(unit, unit)
+        if unit in STOPWORDS and unit != "%":
+            continue
+        number = _number(value) if value.lower() in _NUMWORDS else float(value.replace(",", ""))
+        out.add((stem(unit) if unit != "%" else "%", number))
+    return frozenset(out)

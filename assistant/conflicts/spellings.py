@@ -1,0 +1,117 @@
+"""The corpus's names, for spelling conflicts: each article's names computed once per version of
+its text, saved beside an embedded store so a fresh process need not read every article again,
+and the pairs of spellings worked out once per store revision."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from assistant.conflicts.name_spellings import (
+    ArticleText,
+    article_names,
+    spelling_conflict,
+    spelling_pairs,
+)
+from assistant.records import Conflict
+from index.corpus import Corpus
+from index.records import sha256_hex
+from index.revisions import PerRevision
+from index.views import ArticleView
+
+log = logging.getLogger(__name__)
+
+_FORMAT = 1  # bump when `article_names` changes what it finds
+FILE = f"names-v{_FORMAT}.json"
+
+Pair = tuple[str, str, str, str]  # (source a, spelling x, source b, spelling y)
+
+
+class Spellings:
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self._names: dict[tuple[str, str], frozenset[str]] = {}  # by (source, sha256)
+        self._pairs: PerRevision[list[Pair]] = PerRevision()
+
+    def pairs(self) -> list[Pair]:
+        """Each name spelled two ways: (source a, spelling x, source b, spelling y)."""
+        return self._pairs.get(self.corpus.revision(), lambda: spelling_pairs(self.names()))
+
+    def names(self) -> dict[str, frozenset[str]]:
+        """Each article's names, computed once per version of its text (and saved beside an
+        embedded store); only articles whose names are not known are read, in bulk."""
+        folder = self.corpus.side_files
+        saved = folder / FILE if folder else None
+        # replaced, never changed in place: other threads may read it
+        known = self._names or (load_names(saved) if saved else {})
+        found: dict[str, frozenset[str]] = {}
+        kept: dict[tuple[str, str], frozenset[str]] = {}
+        infos = self.corpus.articles()
+        missing = []
+        for info in infos:
+            key = (info.source, info.sha256)
+            if key in known:
+                kept[key] = found[info.source] = known[key]
+            else:
+                missing.append(info.source)
+        for source, _, text in self.corpus.store.article_records(missing):
+            # keyed by the text read, even if newer than the listing
+            kept[(source, sha256_hex(text))] = found[source] = article_names(text)
+        self._names = kept
+        # in listing order: `spelling_pairs` quotes the first articles in it
+        names = {i.source: found[i.source] for i in infos if i.source in found}
+        if saved and (missing or len(kept) < len(known)):
+            save_names(saved, kept)
+        return names
+
+    def conflicts(
+        self, pairs: list[Pair], read: Callable[[Iterable[str]], dict[str, ArticleView]]
+    ) -> list[Conflict]:
+        """The conflicts of these spellings, quoting each spelling's first sentence; the texts
+        come through `read` (the corpus-wide run has read them all already)."""
+        views = read(s for sa, _, sb, _ in pairs for s in (sa, sb))
+
+        def text(source: str) -> ArticleText:
+            view = views[source]
+            # the chunks' sentences, so the quote need not be found by splitting the text again
+            sentences = self.corpus.catalogue.sentences(source, sha256_hex(view.text))
+            return ArticleText(source, view.title, view.published, view.text, sentences)
+
+        chars = self.corpus.chunk_chars
+        return [
+            spelling_conflict(text(sa), x, text(sb), y, chars)
+            for sa, x, sb, y in pairs
+            if sa in views and sb in views
+        ]
+
+
+def load_names(path: Path) -> dict[tuple[str, str], frozenset[str]]:
+    """Names saved by `save_names`, by (source, sha256 of the text); none if unreadable."""
+    try:
+        saved = json.loads(path.read_text("utf-8"))
+        if saved.get("format") != _FORMAT:
+            return {}
+        return {(src, sha): frozenset(names) for src, sha, names in saved["names"]}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("recomputing article names: cannot read %s: %s", path, exc)
+        return {}
+
+
+def save_names(path: Path, names: dict[tuple[str, str], frozenset[str]]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    rows = [[src, sha, sorted(n)] for (src, sha), n in sorted(names.items())]
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"format": _FORMAT, "names": rows}), "utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only store still answers
+        log.warning("cannot save article names to %s: %s", path, exc)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,66 @@
+"""Names in text: the patterns that find people, places and organisations, and the capitalised
+words that are no names (question words, sentence openers, weekdays).
+
+Every stage that looks for names uses these. They differ on purpose, each by what its caller
+needs: a follow-up carries whole names over ("Elon Musk"), a spelling check compares single
+words of letters only, an attribution allows initials ("J. Kirby").
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.terms import fold, terms
+
+# A capitalised word: "Musk", "O’Brien", "Al-Jazeera".
+_WORD = r"[A-Z][\w’'-]+"
+
+CAPITALISED = re.compile(rf"\b{_WORD}")
+# Capitalised words in a run, as one name: "Elon Musk", "Vladimir Putin".
+NAME_RUN = re.compile(rf"\b{_WORD}(?:\s+{_WORD})*")
+# A capitalised word that does not open a sentence (the opener's capital proves nothing).
+MID_SENTENCE = re.compile(rf"(?<![.!?]\s)(?<!^)\b{_WORD}")
+# A first and a last name.
+FULL_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+# One word of letters only, possessive kept: what the spelling check compares.
+LETTERS_ONLY = re.compile(r"\b[A-Z][a-z]+(?:[’']s)?\b")
+# A capitalised word with a lower-case letter in it: a name, not an acronym.
+MIXED_CASE = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*")
+# A capital after a lower-case word or a comma: a name, wherever the sentence starts.
+AFTER_LOWER = re.compile(r"(?<=[a-z,;] )[A-Z][\w’'-]*")
+
+# Patterns for use inside other patterns (reported speech, lists of names):
+PERSON = rf"{_WORD}(?:\s{_WORD})?"  # one or two words
+SPEAKER = r"[A-Z][\w’'.-]*(?:\s[A-Z][\w’'.-]*){0,3}"  # up to four words, initials allowed
+
+QUESTION_WORDS = frozenset(
+    "what when where which who whom whose why how did does do is are was were can could "
+    "should would will has have had according".split()
+)
+# Capitalised for being first, or for being a day or a title: no name.
+NOT_NAMES = frozenset(
+    "the a an in on at but and or if he she it they we i his her its their this that these "
+    "those when while after before as according speaking asked based last next since until "
+    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr".split()
+)
+
+
+def without_possessive(name: str) -> str:
+    """'Musk’s' -> 'Musk'."""
+    return re.sub(r"[’']s$", "", name)
+
+
+def fold_name(name: str) -> str:
+    """A name as names are compared: possessive dropped, lower case, accents removed."""
+    return fold(without_possessive(name.strip()))
+
+
+def question_names(question: str) -> set[str]:
+    """Stems of the capitalised words of a question (its people, places, organisations)."""
+    tokens = CAPITALISED.findall(question)
+    return {t for tok in tokens if tok.lower() not in QUESTION_WORDS for t in terms(tok)}
+
+
+def is_question_word(name: str) -> bool:
+    """Does this name start with a question word ("What", "Did Musk")?"""
+    return name.split()[0].lower() in QUESTION_WORDS

@@ -1,0 +1,159 @@
+"""`Corpus`: the indexed articles as every answering stage reads them.
+
+It owns the store, the embedder, the chunk catalogue (every current chunk, with keyword search)
+and the article texts kept in memory, and it is the one way articles get in or out. Data
+derived from the store is keyed by the store's revision; beside an embedded store it is saved
+in `side_files`, so the next process loads it instead of building it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from index.catalogue import ChunkCatalogue
+from index.checks import at_least
+from index.embedder import Embedder
+from index.errors import InputError, LoadError
+from index.indexer import Indexer
+from index.loader import check_text, parse_bytes, parse_date, plain_article
+from index.records import ArticleInfo, Chunk, IndexReport
+from index.store import Store
+from index.units import UnitVectors, chunk_units
+from index.views import KEPT, ArticleView, ArticleViews
+
+
+class Corpus:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        chunk_chars: int = 600,
+        chunk_overlap: int = 1,
+        side_files: Path | None = None,
+        kept_articles: int = KEPT,
+    ):
+        """`side_files`: a folder for derived data saved beside the store (None: kept in
+        memory only); `kept_articles`: article texts kept in memory."""
+        at_least("chunk_chars", chunk_chars, 1)
+        at_least("chunk_overlap", chunk_overlap, 0)
+        self.store, self.embedder = store, embedder
+        self.chunk_chars, self.side_files = chunk_chars, side_files
+        self.catalogue = ChunkCatalogue()
+        self.views = ArticleViews(store, kept_articles)
+        self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap)
+        self._lock = threading.Lock()  # one indexing run at a time
+
+    # -- articles in and out -------------------------------------------------------------------
+
+    def index(
+        self,
+        paths: Iterable[str | Path],
+        progress: Callable[[str], None] | None = None,
+        sync: bool = False,
+    ) -> IndexReport:
+        """Index files and folders (see `Assistant.index`); leftovers of an interrupted run
+        are swept first."""
+        with self._lock:
+            self.store.sweep()
+            return self._indexer.index_paths(list(paths), progress, sync=sync)
+
+    def add_document(
+        self,
+        text: str | bytes,
+        source: str,
+        title: str | None = None,
+        published: str | None = None,
+    ) -> IndexReport:
+        if not isinstance(source, str) or not source.strip():
+            raise InputError("a document needs a source name")
+        if not isinstance(text, str | bytes):
+            raise InputError(f"cannot index {source}: the document must be text or bytes")
+        date = None
+        if published:
+            date = parse_date(published)
+            if date is None:
+                raise InputError(f"cannot index {source}: {published!r} is not a date")
+        try:
+            if isinstance(text, bytes):
+                articles = parse_bytes(text, source, Path(source).suffix.lower() or ".txt")
+            else:
+                articles = [plain_article(text, source, title)]
+                check_text(articles[0])
+        except LoadError as exc:
+            raise InputError(f"cannot index {source}: {exc}") from exc
+        if date:
+            articles = [a.__class__(a.source, a.title, a.text, date, a.url) for a in articles]
+        with self._lock:
+            return self._indexer.index_articles(articles)
+
+    def remove(self, source: str) -> bool:
+        with self._lock:
+            return self.store.remove_article(source)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.store.articles()
+
+    def article(self, source: str) -> ArticleView:
+        """Title, date and exact text of an indexed article; `InputError` if none."""
+        return self.views.get(source)
+
+    def read(self, sources: Iterable[str]) -> dict[str, ArticleView]:
+        """Views of these articles, read in bulk (removed ones absent)."""
+        return self.views.read(sources)
+
+    def revision(self) -> str:
+        """Changes whenever the set of current articles changes (also by another process)."""
+        return self.store.revision()
+
+    def refresh(self) -> None:
+        """Bring the chunk catalogue up to the store's revision (loaded from `side_files` when
+        saved there, else rebuilt from the store)."""
+        self.catalogue.ensure(self.store.revision(), self.store.all_chunks, self.side_files)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every chunk of the catalogue (as of the last `refresh`)."""
+        return self.catalogue.chunks
+
+    def invalidate(self) -> None:
+        """Forget what is known of the store's articles: the next read asks the store."""
+        self.store.invalidate()
+
+    def unit_vectors(self, chunks: Sequence[Chunk]) -> dict[str, UnitVectors]:
+        """Sentence vectors of these chunks: stored at index time, or (for a store indexed
+        before they were kept) embedded now."""
+        found = self.store.unit_vectors([c.id for c in chunks])
+        for chunk in chunks:
+            stored = found.get(chunk.id)
+            if stored is None or not stored.fits(len(chunk.sentences), self.embedder.dimension):
+                units = chunk_units(chunk)
+                found[chunk.id] = UnitVectors(
+                    self.embedder.embed_cached(list(units.texts)), units.owners
+                )
+        return found
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embedder.embed_cached([text])[0]
+
+    def quotes_exactly(self, quotes: Iterable[Quote]) -> bool:
+        """Does each quote match the current text of its article exactly?"""
+        try:
+            return all(self.article(q.source).text[q.start : q.end] == q.quote for q in quotes)
+        except InputError:
+            return False  # an article was removed meanwhile
+
+
+class Quote(Protocol):
+    """A citation or a conflict side: `text[start:end] == quote` in the article `source`."""
+
+    source: str
+    start: int
+    end: int
+    quote: str
