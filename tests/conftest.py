@@ -1,4 +1,5 @@
-"""Shared fixtures: the real MiniLM model (loaded once) and real Chroma stores."""
+"""Shared fixtures: the real MiniLM model (loaded once) and real Chroma stores; for the fast
+tier (tests/fast/), a deterministic fake embedder instead of the model."""
 
 from __future__ import annotations
 
@@ -19,6 +20,20 @@ AMN = "002_ccb087069196d22c.txt"
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return make_embedder()
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> Embedder:
+    """Hashed bag of words (tests/fakes.py): for logic tests, no model loaded."""
+    from fakes import HashEmbedder
+
+    return HashEmbedder()
+
+
+@pytest.fixture
+def fast_bot(fake_embedder) -> Assistant:
+    """An empty assistant on an in-memory Chroma store, with the fake embedder."""
+    return Assistant(Settings(store_path=None), embedder=fake_embedder)
 
 
 @pytest.fixture

@@ -47,8 +47,7 @@ def compose(
 ) -> Composed:
     if not scored or confidence(scored[0]) < min_confidence:
         nearest = tuple(
-            cite(i, s.source, s.span, article(s.source))
-            for i, s in enumerate(scored[:NEAREST], 1)
+            cite(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:NEAREST], 1)
         )
         return Composed(NOT_ANSWERED, False, (), nearest, ())
 

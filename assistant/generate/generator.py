@@ -38,9 +38,7 @@ class Generator:
         pairs = [
             (c.sides[0].citation, c.sides[1].citation)
             for c in base.conflicts
-            if c.kind != ConflictKind.NAME_SPELLING
-            and c.sides[0].citation
-            and c.sides[1].citation
+            if c.kind != ConflictKind.NAME_SPELLING and c.sides[0].citation and c.sides[1].citation
         ]
         parts: list[str] = []
         prompt = self.answer_prompt.render(evidence=evidence_block(base), question=base.question)

@@ -1,0 +1,77 @@
+"""Fast tier: composing answers through the facade, with the fake embedder (no model)."""
+
+from __future__ import annotations
+
+from conftest import assert_exact
+
+from assistant import (
+    Answerer,
+    Assistant,
+    ConflictFinder,
+    Corpus,
+    DenseRetriever,
+    HybridRetriever,
+    Settings,
+)
+from assistant.answer.compose import NOT_ANSWERED, NOTHING_INDEXED
+from index.chroma_store import ChromaStore
+
+FERRY = (
+    "Ferry returns\n\nThe Marrow Gull ferry resumed service to Hessel Island on Thursday. "
+    "The crossing to Hessel Island now takes 47 minutes, its captain said."
+)
+LIBRARY = "Library\n\nThe town library in Tolvik opened a reading room for children on Monday."
+
+
+def test_answer_cites_exact_spans(fast_bot):
+    fast_bot.add_document(FERRY, "ferry.txt")
+    fast_bot.add_document(LIBRARY, "library.txt")
+    answer = fast_bot.ask("How long does the crossing to Hessel Island take?")
+    assert answer.answerable and "47 minutes" in answer.answer
+    assert answer.citations and answer.citations[0].source == "ferry.txt"
+    assert "[1]" in answer.answer
+    assert_exact(fast_bot, answer)
+    assert set(answer.timings_ms) == {"retrieve", "answer", "conflicts", "total"}
+
+
+def test_unanswerable_is_refused_with_the_nearest_passages(fast_bot):
+    fast_bot.add_document(FERRY, "ferry.txt")
+    answer = fast_bot.ask("What is the price of green tea in Kyoto?")
+    assert not answer.answerable and answer.answer == NOT_ANSWERED
+    assert answer.nearest and not answer.citations
+    assert_exact(fast_bot, answer)
+
+
+def test_empty_corpus_says_nothing_is_indexed(fast_bot):
+    answer = fast_bot.ask("Who runs the ferry?")
+    assert not answer.answerable and answer.answer == NOTHING_INDEXED
+
+
+def test_built_from_stages_answers_as_from_settings(fake_embedder):
+    shorthand = Assistant(Settings(store_path=None), embedder=fake_embedder)
+    corpus = Corpus(ChromaStore(None), fake_embedder)
+    built = Assistant(corpus, HybridRetriever(corpus), Answerer(corpus), ConflictFinder(corpus))
+    for bot in (shorthand, built):
+        bot.add_document(FERRY, "ferry.txt")
+        bot.add_document(LIBRARY, "library.txt")
+    question = "When did the library in Tolvik open its reading room?"
+    assert built.ask(question).to_dict()["answer"] == shorthand.ask(question).answer
+    explicit = Assistant.from_settings(Settings(store_path=None), embedder=fake_embedder)
+    assert type(explicit.retriever) is HybridRetriever
+
+
+def test_one_stage_swapped_the_others_shared(fast_bot):
+    fast_bot.add_document(FERRY, "ferry.txt")
+    dense = fast_bot.replace(retriever=DenseRetriever(fast_bot.corpus))
+    assert isinstance(dense.retriever, DenseRetriever)
+    assert dense.corpus is fast_bot.corpus and dense.answerer is fast_bot.answerer
+    assert dense.conflict_finder is fast_bot.conflict_finder
+    answer = dense.ask("How long does the crossing to Hessel Island take?")
+    assert "47 minutes" in answer.answer
+    assert_exact(dense, answer)
+
+
+def test_follow_up_carries_the_subject(fast_bot):
+    assert fast_bot.standalone("What did she say?", ["What did Anna Kowalska open?"]) == (
+        "What did she say? (Anna Kowalska)"
+    )
