@@ -22,12 +22,18 @@ NAME_RUN = re.compile(rf"\b{_WORD}(?:\s+{_WORD})*")
 MID_SENTENCE = re.compile(rf"(?<![.!?]\s)(?<!^)\b{_WORD}")
 # A first and a last name.
 FULL_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+# A place: a capitalised word after "in", "at", "near" or "from".
+PLACE = re.compile(r"\b(in|at|near|from) (the )?[A-Z][a-z]+")
 # One word of letters only, possessive kept: what the spelling check compares.
 LETTERS_ONLY = re.compile(r"\b[A-Z][a-z]+(?:[’']s)?\b")
 # A capitalised word with a lower-case letter in it: a name, not an acronym.
 MIXED_CASE = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*")
 # A capital after a lower-case word or a comma: a name, wherever the sentence starts.
 AFTER_LOWER = re.compile(r"(?<=[a-z,;] )[A-Z][\w’'-]*")
+
+# Letters a name needs for a one-letter difference to be a variant spelling of it ("Bremer",
+# "Bremmer"); shorter names one letter apart are mostly different names.
+SPELLING_VARIANT = 5
 
 # Patterns for use inside other patterns (reported speech, lists of names):
 PERSON = rf"{_WORD}(?:\s{_WORD})?"  # one or two words

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.shapes import shape_bonus, shape_found
-from assistant.names import question_names
+from assistant.names import SPELLING_VARIANT, question_names
 from assistant.retrieve.retriever import RetrievedChunk
 from index.records import Chunk, Span
 from index.terms import one_edit, terms
@@ -24,7 +24,6 @@ _NEW_WORDS = 2  # words beyond the question's a sentence needs not to be an echo
 # Confidence: the same signals, weighed for "does it answer at all" rather than "which first".
 _C_DENSE, _C_COVERAGE, _C_CONTEXT = 0.5, 0.3, 0.2
 _NO_SHAPE = 0.75  # factor when the sentence lacks the kind of answer asked for
-_SPELLING_VARIANT = 5  # letters a name needs to be met by a one-letter variant
 
 
 @dataclass(frozen=True, eq=False)  # identity: it holds a numpy vector
@@ -118,7 +117,7 @@ def _found_share(names: set[str], near: set[str]) -> float:
         for name in names
         if name in near
         or (
-            len(name) >= _SPELLING_VARIANT
+            len(name) >= SPELLING_VARIANT
             and any(one_edit(name, t) for t in near if abs(len(t) - len(name)) <= 1)
         )
     )

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 
-from assistant.names import FULL_NAME
+from assistant.names import FULL_NAME, PLACE
 
 _WHEN = re.compile(r"^\s*(when|what (date|day|year|month|time))\b", re.I)
 _HOW_MANY = re.compile(r"^\s*how (many|much|long|old)\b", re.I)
 _WHO = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 _WHO_IS = re.compile(r"^\s*who (is|was|are|were)\b", re.I)
 _WHERE = re.compile(r"^\s*where\b", re.I)
-_PLACE = re.compile(r"\b(in|at|near|from) (the )?[A-Z][a-z]+")
 _DEFINES = re.compile(
     r"\b(who is|who was|is an?|is the|was an?|was the)\b|, (the |an? )?(president|founder|"
     r"ceo|chief|head|director|leader|spokes(man|woman|person)|minister|ambassador|official|"
@@ -54,7 +53,7 @@ def shape_bonus(question: str, sentence: str) -> float:
 
 def _question_type_bonus(question: str, sentence: str) -> float:
     if _WHERE.search(question):
-        return _FITS if _PLACE.search(sentence) else _MISFITS
+        return _FITS if PLACE.search(sentence) else _MISFITS
     if _WHO_IS.search(question):
         return _FITS if _DEFINES.search(sentence) else 0.0
     if _WHEN.search(question) or _HOW_MANY.search(question):

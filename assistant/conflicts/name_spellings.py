@@ -13,13 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.conflicts.kinds import ConflictKind
-from assistant.names import LETTERS_ONLY, without_possessive
+from assistant.names import LETTERS_ONLY, SPELLING_VARIANT, without_possessive
 from assistant.records import Conflict, ConflictSide
 from index.chunker import sentence_at
 from index.records import Span
 from index.terms import fold, one_edit
-
-_SHORTEST = 5  # letters: shorter names one letter apart are mostly different names
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def _variants(names: Iterable[str]) -> dict[str, set[str]]:
     keys: dict[str, set[str]] = defaultdict(set)
     for name in names:
         folded = fold(name)
-        if len(folded) >= _SHORTEST:
+        if len(folded) >= SPELLING_VARIANT:
             keys[folded].add(name)
             for k in range(len(folded)):
                 keys[folded[:k] + folded[k + 1 :]].add(name)
@@ -131,7 +129,7 @@ def _variants(names: Iterable[str]) -> dict[str, set[str]]:
 def is_variant(x: str, y: str) -> bool:
     """Are these two spellings of one name (one edit apart, same first letter)?"""
     fx, fy = fold(x), fold(y)
-    if min(len(fx), len(fy)) < _SHORTEST or fx == fy or fx[0] != fy[0]:
+    if min(len(fx), len(fy)) < SPELLING_VARIANT or fx == fy or fx[0] != fy[0]:
         return False
     longer, shorter = (fx, fy) if len(fx) > len(fy) else (fy, fx)
     if longer.startswith(shorter) and longer[len(shorter) :] in ("n", "s"):

@@ -36,6 +36,7 @@ _QUOTE_OVERLAP = 0.6  # share of words two quotations share to be the same quota
 _TIMES_APART = 3  # "18 months ago" against "last month": times this far apart differ
 _YEARS_APART = 3  # different years this close: the same fact reported differently
 _DATES_APART = 2  # ... and full dates whose years are this close
+_SAME_PERSON = 4  # letters a last name needs to match a one-letter variant ("Bremer")
 
 
 def _shared(fa: Features, fb: Features) -> tuple[frozenset[str], frozenset[str]]:
@@ -314,7 +315,8 @@ def _article_slice(claim: Claim, span: Span) -> str:
 def _same_person(x: str, y: str) -> bool:
     """Same last name, allowing a one-letter spelling variant (Bremer / Bremmer)."""
     last_x, last_y = x.split()[-1], y.split()[-1]
-    return last_x == last_y or (min(len(last_x), len(last_y)) >= 4 and one_edit(last_x, last_y))
+    shortest = min(len(last_x), len(last_y))
+    return last_x == last_y or (shortest >= _SAME_PERSON and one_edit(last_x, last_y))
 
 
 RULES = (disputed_claim, numbers_and_dates, differing_lists, negation_flip, quote_wording)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant.answer.attribution import is_attributed
 from assistant.conflicts.features import content_stems, features, reporter
-from assistant.names import MID_SENTENCE, without_possessive
+from assistant.names import MID_SENTENCE, SPELLING_VARIANT, without_possessive
 from index.chunker import split_sentences
 from index.terms import STOPWORDS, fold, one_edit, words
 
@@ -91,7 +91,7 @@ def _unsupported(body: str, cited: str) -> str | None:
         if name in STOPWORDS:
             continue  # "Is", "The": capitalised, but no name
         if name not in cited_words and not any(
-            len(name) >= 5 and one_edit(name, w) for w in cited_words
+            len(name) >= SPELLING_VARIANT and one_edit(name, w) for w in cited_words
         ):
             return f"the name {match.group(0)} is not in the cited text"
     own = content_stems(body)
@@ -111,5 +111,5 @@ def _attributes(body: str, evidence: str) -> bool:
         if not said_by:
             return False
         a, b = who.split()[-1], said_by.split()[-1]
-        return a == b or (min(len(a), len(b)) >= 5 and one_edit(a, b))
+        return a == b or (min(len(a), len(b)) >= SPELLING_VARIANT and one_edit(a, b))
     return is_attributed(body) or any(q in body for q in _QUOTES)
