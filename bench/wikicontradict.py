@@ -43,7 +43,7 @@ def main(path: Path = DATA) -> dict:
             embedder, [row["context1"], row["context2"]], row["question"]
         )
         for c in found:
-            kinds[c.kind] += 1
+            kinds[c.kind.value] += 1
         stats = hits[row["contradict_type"]]
         stats[0] += in_answer
         stats[1] += in_corpus
