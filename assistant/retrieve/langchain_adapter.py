@@ -1,4 +1,4 @@
-"""The index as a LangChain `BaseRetriever`, so it plugs into any LangChain chain."""
+"""The assistant's retriever as a LangChain `BaseRetriever`, so it plugs into any chain."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pydantic import ConfigDict
 
 
 class NewsRetriever(BaseRetriever):
-    """Hybrid (dense + BM25) retrieval over the assistant's store."""
+    """The assistant's retrieval stage (hybrid, dense + BM25, as shipped); Documents carry
+    the exact span of each chunk."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     assistant: Any
