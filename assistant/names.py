@@ -43,17 +43,41 @@ QUESTION_WORDS = frozenset(
     "what when where which who whom whose why how did does do is are was were can could "
     "should would will has have had according".split()
 )
-# Capitalised for being first, or for being a day or a title: no name.
+# Capitalised for being first, or for being a day, a month or a title: no name.
 NOT_NAMES = frozenset(
     "the a an in on at but and or if he she it they we i his her its their this that these "
     "those when while after before as according speaking asked based last next since until "
-    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr".split()
+    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr "
+    "january february march april may june july august september october november december".split()
 )
 
 
 def without_possessive(name: str) -> str:
     """'Musk’s' -> 'Musk'."""
     return re.sub(r"[’']s$", "", name)
+
+
+# A word as it may be written in a name, any case: "Bremmer’s", "F-off", "O'Brien", "‘not’".
+NAME_WORD = re.compile(r"\w[\w’'-]*")
+_EDGES = "“”\"‘’'-"  # quotation marks, apostrophes and hyphens around a word
+
+
+def name_key(word: str) -> str:
+    """A name word as names are matched, whatever its apostrophes and quotes: quotation
+    marks around it and a possessive dropped, folded ('‘Bremmer’s’' and "Bremmer's" ->
+    'bremmer', "Russians’" -> 'russians')."""
+    return fold(without_possessive(word.strip(_EDGES))).strip(_EDGES)
+
+
+def name_keys(text: str) -> set[str]:
+    """Every word of `text` as a name key, and each part of a hyphenated one ('F-off' gives
+    'f-off', 'f' and 'off')."""
+    keys = set()
+    for match in NAME_WORD.finditer(text):
+        key = name_key(match.group(0))
+        keys.add(key)
+        keys.update(part for part in key.split("-") if part)
+    return keys
 
 
 def fold_name(name: str) -> str:

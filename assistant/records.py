@@ -70,7 +70,7 @@ class ConflictSide:
 class Conflict:
     kind: ConflictKind  # a plain string value is taken too
     summary: str
-    sides: tuple[ConflictSide, ConflictSide]
+    sides: tuple[ConflictSide, ...]  # two, or more in a corpus-wide group
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ConflictKind(self.kind))

@@ -59,3 +59,15 @@ def test_many_articles_stay_fast():
     found = spelling_pairs(names)
     assert time.perf_counter() - started < 60  # about 1 s here; pairwise: minutes
     assert ("a.txt", "Bremmer", "b.txt", "Bremer") in found
+
+
+def test_sentence_openers_months_and_titles_are_no_names():
+    from assistant.conflicts.name_spellings import article_names
+
+    text = (
+        "There were delays. These were long. Experts said exports rose in March.\n"
+        "“While it rained,” said Ian Bremmer, the trains ran.\nSergei Lavrov met them."
+    )
+    names = article_names(text)
+    assert {"Bremmer", "Ian", "Sergei", "Lavrov"} <= names
+    assert not names & {"There", "These", "Experts", "March", "While"}

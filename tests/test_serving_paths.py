@@ -11,6 +11,7 @@ import pytest
 from conftest import SAMPLE
 
 from assistant import Assistant, ConfigError, Settings
+from assistant.conflicts import spellings
 from index.chunker import split_sentences
 from index.errors import InputError, StoreError
 from index.views import ArticleViews
@@ -110,7 +111,7 @@ def test_names_saved_by_index_and_loaded_by_a_fresh_process(tmp_path, embedder):
     store = tmp_path / "store"
     first = _bot(store, embedder)
     first.index([SAMPLE])
-    saved = store / "assistant-cache" / "names-v1.json"
+    saved = store / "assistant-cache" / spellings.FILE
     assert saved.exists()
     pairs = first.conflict_finder.spellings.pairs()
     assert pairs, "the sample spells a name two ways"

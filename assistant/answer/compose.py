@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.answer.attribution import attributed
 from assistant.answer.scoring import ScoredSentence, confidence
+from assistant.quantities import agree
 from assistant.records import Answer, Citation, cite
 from index.records import Span
 from index.views import ArticleView
@@ -98,13 +99,15 @@ def _paragraphs_before(text: str, span: Span, count: int = 2) -> tuple[list[str]
 def _corroborating(
     s: ScoredSentence, scored: list[ScoredSentence], min_confidence: float
 ) -> list[ScoredSentence]:
-    """At most one sentence of another article that says the same thing."""
+    """At most one sentence of another article that says the same thing, with the same
+    figures and dates (one with other figures is the other side of a disagreement)."""
     return [
         o
         for o in scored
         if o.source != s.source
         and float(o.vector @ s.vector) >= _CORROBORATES
         and confidence(o) >= min_confidence * _BACKING_SLACK
+        and agree(o.text, s.text)
     ][:1]
 
 

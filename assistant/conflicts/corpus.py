@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from assistant.conflicts.claims import Claim, sentence_claims
-from assistant.conflicts.detector import ConflictDetector, one_per_pair
+from assistant.conflicts.detector import ConflictDetector, grouped, one_per_pair
 from assistant.conflicts.kinds import rank
 from assistant.conflicts.name_spellings import ArticleText, name_spellings
 from assistant.conflicts.spellings import Spellings
@@ -47,7 +47,7 @@ def corpus_conflicts(
     else:
         claims, texts = all_claims(chunks, corpus.unit_vectors(chunks), views.get)
         found = detector.detect(claims) + [c for _, _, c in name_spellings(texts)]
-    return rank(found)
+    return grouped(rank(found))
 
 
 def nearest_chunk_conflicts(

@@ -6,6 +6,7 @@ contradictions the rules miss; the rules stand on their own.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -175,3 +176,30 @@ def _same_sides(x: Conflict, y: Conflict) -> bool:
     return (hits(x.sides[0], y.sides[0]) and hits(x.sides[1], y.sides[1])) or (
         hits(x.sides[0], y.sides[1]) and hits(x.sides[1], y.sides[0])
     )
+
+
+def grouped(conflicts: list[Conflict]) -> list[Conflict]:
+    """One entry per disputed statement, for the corpus-wide list: conflicts of one kind that
+    share a side become one entry with that side first and every report against it after it.
+    The statement most disputed is grouped first; order otherwise follows `conflicts`."""
+    left = list(conflicts)
+    groups: list[tuple[int, Conflict]] = []
+    while left:
+        shared = Counter((c.kind, _key(s)) for c in left for s in c.sides)
+        (kind, anchor), count = shared.most_common(1)[0]
+        if count < 2:
+            groups += [(conflicts.index(c), c) for c in left]
+            break
+        members = [c for c in left if c.kind == kind and anchor in map(_key, c.sides)]
+        first = next(s for s in members[0].sides if _key(s) == anchor)
+        others = {_key(s): s for c in members for s in c.sides if _key(s) != anchor}
+        lead = members[0].summary.rstrip(".")
+        summary = f"{lead}; {len(others)} statements in all disagree with the first."
+        merged = Conflict(kind, summary, (first, *others.values()))
+        groups.append((min(conflicts.index(c) for c in members), merged))
+        left = [c for c in left if c not in members]
+    return [c for _, c in sorted(groups, key=lambda g: g[0])]
+
+
+def _key(side: ConflictSide) -> tuple[str, int, int]:
+    return side.source, side.start, side.end

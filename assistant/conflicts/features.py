@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant import quantities
 from assistant.answer.attribution import speaker
-from assistant.conflicts import quantities
 from assistant.names import AFTER_LOWER, MIXED_CASE, NOT_NAMES, PERSON, fold_name
 from index.terms import STOPWORDS, fold, stem, words
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.conflicts.kinds import ConflictKind
-from assistant.names import LETTERS_ONLY, SPELLING_VARIANT, without_possessive
+from assistant.names import LETTERS_ONLY, NOT_NAMES, SPELLING_VARIANT, without_possessive
 from assistant.records import Conflict, ConflictSide
 from index.chunker import sentence_at
 from index.records import Span
@@ -32,8 +32,18 @@ class ArticleText:
 
 
 def article_names(text: str) -> frozenset[str]:
-    """The article's capitalised names, a one-letter typo folded into its frequent twin."""
-    counts = Counter(without_possessive(m.group(0)) for m in LETTERS_ONLY.finditer(text))
+    """The article's names, a one-letter typo folded into its frequent twin. A word counts as
+    a name only if it is capitalised somewhere other than at the start of a sentence, line
+    or quotation ("There", "Experts" open sentences; "Bremmer" is capitalised anywhere), and
+    is no month, weekday or title."""
+    found = [(m, without_possessive(m.group(0))) for m in LETTERS_ONLY.finditer(text)]
+    names = {
+        word
+        for m, word in found
+        if word.lower() not in NOT_NAMES
+        and (not _opens_sentence(text, m.start()) or _NEXT_CAPITALISED.match(text, m.end()))
+    }
+    counts = Counter(word for _, word in found if word in names)
     order = {name: i for i, name in enumerate(counts)}  # ties go to the first seen, as before
     near = _variants(counts)
     for name, n in sorted(counts.items(), key=lambda kv: kv[1]):
@@ -45,6 +55,15 @@ def article_names(text: str) -> frozenset[str]:
         if twin:
             counts[twin] += counts.pop(name)
     return frozenset(counts)
+
+
+_NEXT_CAPITALISED = re.compile(r"[ \u00a0][A-Z]")
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    """Is the word at `at` the first of a sentence, line or quotation?"""
+    before = text[max(0, at - 8) : at].rstrip(" \t\u00a0\"'“‘([")
+    return not before or before[-1] in ".!?:\n"
 
 
 def spelling_pairs(names: dict[str, frozenset[str]]) -> list[tuple[str, str, str, str]]:

@@ -69,7 +69,11 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _different_voices(fa: Features, fb: Features) -> bool:
+def _different_voices(a: Claim, b: Claim, fa: Features, fb: Features) -> bool:
+    """Could the two claims disagree? One speaker's two statements in one article are usually
+    about different things; the same speaker reported differently by two articles is not."""
+    if a.source != b.source:
+        return True
     return fa.speaker is None or fb.speaker is None or not _same_person(fa.speaker, fb.speaker)
 
 
@@ -149,7 +153,7 @@ def disputed_claim(a: Claim, b: Claim, sim: float) -> Finding | None:
 def negation_flip(a: Claim, b: Claim, sim: float) -> Finding | None:
     """The same subject and predicate, stated in one claim and negated in the other."""
     fa, fb = features(a.text), features(b.text)
-    if fa.question or fb.question or sim < _NEGATION_SIM or not _different_voices(fa, fb):
+    if fa.question or fb.question or sim < _NEGATION_SIM or not _different_voices(a, b, fa, fb):
         return None
     names, stems = _shared(fa, fb)
     # negated in one, not in the other, and said of the same thing in both
@@ -206,7 +210,7 @@ def _same_event(fa: Features, fb: Features, names: frozenset[str], stems: frozen
 def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
     """Different times, years or quantities for the same slot."""
     fa, fb = features(a.text), features(b.text)
-    if fa.question or fb.question or sim < SAME_TOPIC or not _different_voices(fa, fb):
+    if fa.question or fb.question or sim < SAME_TOPIC or not _different_voices(a, b, fa, fb):
         return None
     names, stems = _shared(fa, fb)
     if names and fa.dates and fb.dates and not fa.dates & fb.dates and _close_dates(fa, fb):
@@ -235,7 +239,8 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
         va = {v for u, v in fa.quantities if u == unit}
         vb = {v for u, v in fb.quantities if u == unit}
         if not va & vb and (unit in stems or unit == "%" or len(stems) >= 2):
-            shown = "%" if unit == "%" else f" {unit}"
+            # the unit as the first report writes it ("passengers"), not its stem
+            shown = "%" if unit == "%" else f" {_surface(a.text, {unit}, 1) or unit}"
             summary = (
                 f"Different figures for the same thing: "
                 f"{', '.join(f'{v:g}{shown}' for v in sorted(va))} versus "

@@ -1,4 +1,5 @@
-"""Times, dates, years and figures stated in a sentence, for the numeric and date rules.
+"""Times, dates, years and figures stated in a sentence: read by the numeric and date conflict
+rules, and by the answer composer (a sentence backs another only if its figures agree).
 
 "18 months ago" and "last month", "14 October 2022", "1,200 troops" and "1200 troops": each is
 read into a value that can be compared, so "the same figure written two ways" is no conflict.
@@ -97,3 +98,18 @@ def quantities(text: str) -> frozenset[tuple[str, float]]:
         number = _number(value) if value.lower() in _NUMWORDS else float(value.replace(",", ""))
         out.add((stem(unit) if unit != "%" else "%", number))
     return frozenset(out)
+
+
+def agree(x: str, y: str) -> bool:
+    """Do two statements give the same figures, dates and years wherever both give one (for
+    figures: of the same unit)? A near-copy with another figure is a disagreement, not
+    corroboration."""
+    qx, qy = quantities(x), quantities(y)
+    for unit in {u for u, _ in qx} & {u for u, _ in qy}:
+        if not {v for u, v in qx if u == unit} & {v for u, v in qy if u == unit}:
+            return False
+    for found in (full_dates, years):
+        fx, fy = found(x), found(y)
+        if fx and fy and not fx & fy:
+            return False
+    return True
