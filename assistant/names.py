@@ -62,6 +62,10 @@ NAME_WORD = re.compile(r"\w[\w’'-]*")
 _EDGES = "“”\"‘’'-"  # quotation marks, apostrophes and hyphens around a word
 
 
+# Titles before a name ("Mr. Zelensky"): capitalised, but no name of their own.
+TITLES = frozenset({"mr", "mrs", "ms", "dr"})
+
+
 def name_key(word: str) -> str:
     """A name word as names are matched, whatever its apostrophes and quotes: quotation
     marks around it and a possessive dropped, folded ('‘Bremmer’s’' and "Bremmer's" ->

@@ -60,16 +60,21 @@ def test_unsupported_answers_fail(answer, conflicts, reason):
 
 def test_prompt_templates_load_and_render():
     prompt = load_prompt("grounded_answer")
-    text = prompt.render(evidence="[1] A fact.", question="What?")
-    assert "[1] A fact." in text and "Question: What?" in text
+    text = prompt.render(evidence="[1] A fact.", disagreements="None found.", question="What?")
+    assert "[1] A fact." in text and "Question: What?" in text and "None found." in text
     assert load_prompt("condense_followup").render(history="Q1", question="Q2")
 
 
 def test_prompt_missing_variable_is_named(tmp_path):
-    (tmp_path / "grounded_answer.txt").write_text("Only {question} here.", encoding="utf-8")
+    (tmp_path / "grounded_answer.txt").write_text("{disagreements} {question}", "utf-8")
     with pytest.raises(ConfigError, match="'evidence'"):
         load_prompt("grounded_answer", tmp_path)
-    (tmp_path / "grounded_answer.txt").write_text("{evidence} {question} {extra}", "utf-8")
+    (tmp_path / "grounded_answer.txt").write_text("{evidence} {question}", "utf-8")
+    with pytest.raises(ConfigError, match="'disagreements'"):
+        load_prompt("grounded_answer", tmp_path)
+    (tmp_path / "grounded_answer.txt").write_text(
+        "{evidence} {disagreements} {question} {extra}", "utf-8"
+    )
     with pytest.raises(ConfigError, match="unknown variable 'extra'"):
         load_prompt("grounded_answer", tmp_path)
     with pytest.raises(ConfigError, match="cannot read"):

@@ -1,5 +1,6 @@
 """`Generator`: optional LLM answers. The model writes from the same numbered evidence the
-extractive answer cites, and the grounding check decides whether the user sees it."""
+extractive answer cites, is told which pieces of it disagree, and the grounding check decides
+whether the user sees what it wrote."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ from assistant.generate.grounding import Verdict, check, is_refusal
 from assistant.generate.models import LanguageModel, LLMError
 from assistant.generate.prompts import Prompt, load_prompt
 from assistant.records import Answer
+
+# How the prompt names each kind of disagreement (in words, never with figures of our own:
+# a model copying "about 1 month" from a summary would fail the check on "1").
+_KIND_WORDS = {
+    ConflictKind.DISPUTED_CLAIM: "one asserts what the other denies",
+    ConflictKind.FACTUAL: "they state contradicting facts",
+    ConflictKind.NUMERIC: "they give different figures",
+    ConflictKind.DATE: "they give different times or dates",
+    ConflictKind.OUTDATED: "they contradict each other, and one report is older",
+    ConflictKind.QUOTE_WORDING: "they quote the same words differently",
+}
 
 
 class Generator:
@@ -30,20 +42,21 @@ class Generator:
         """A follow-up question rewritten to stand alone (`history`: earlier questions)."""
         return self.model.generate(self.condense_prompt.render(history=history, question=question))
 
+    def prompt(self, base: Answer) -> str:
+        """What the model is asked: the question, the numbered evidence, its disagreements."""
+        return self.answer_prompt.render(
+            evidence=evidence_block(base),
+            disagreements=disagreement_block(base),
+            question=base.question,
+        )
+
     def answer(self, base: Answer, conflict_lines: list[str]) -> Iterator[str | Answer]:
         """Stream the model's tokens, then yield the checked Answer (or the extractive one)."""
         started = time.perf_counter()
         evidence = {c.id: c.quote for c in base.citations}
-        # the detector's disagreements, which the answer must present with both sides
-        pairs = [
-            (c.sides[0].citation, c.sides[1].citation)
-            for c in base.conflicts
-            if c.kind != ConflictKind.NAME_SPELLING and c.sides[0].citation and c.sides[1].citation
-        ]
         parts: list[str] = []
-        prompt = self.answer_prompt.render(evidence=evidence_block(base), question=base.question)
         try:
-            for token in self.model.stream(prompt):
+            for token in self.model.stream(self.prompt(base)):
                 parts.append(token)
                 yield token
         except LLMError as exc:
@@ -53,7 +66,8 @@ class Generator:
         if raw and is_refusal(raw):
             verdict = Verdict(False, "the model said the evidence does not answer")
         else:
-            verdict = check(raw, evidence, pairs)
+            # both sides of exactly the disagreements the prompt listed
+            verdict = check(raw, evidence, [(a, b) for a, b, _ in disagreements(base)])
         if not verdict.ok:
             yield _fallback(base, f"generated answer rejected: {verdict.reason}", started)
             return
@@ -64,8 +78,38 @@ class Generator:
         )
 
 
+def disagreements(answer: Answer) -> list[tuple[int, int, ConflictKind]]:
+    """The detector's disagreements between two numbered pieces of evidence, each pair once:
+    what the prompt lists and the check then asks both sides of. A name spelled two ways has
+    no sides to give (the answer shows it anyway), nor has a side that is not cited."""
+    seen: set[tuple[int, int]] = set()
+    pairs = []
+    for conflict in answer.conflicts:
+        a, b = conflict.sides[0].citation, conflict.sides[1].citation
+        if conflict.kind == ConflictKind.NAME_SPELLING or a is None or b is None or a == b:
+            continue
+        key = (min(a, b), max(a, b))
+        if key not in seen:
+            seen.add(key)
+            pairs.append((a, b, conflict.kind))
+    return pairs
+
+
 def evidence_block(answer: Answer) -> str:
-    return "\n".join(f"[{c.id}] ({c.title}) {' '.join(c.quote.split())}" for c in answer.citations)
+    """One numbered item per citation, its text on one line and its article's title below."""
+    return "\n".join(
+        f"[{c.id}] {' '.join(c.quote.split())}\n    (article: {' '.join(c.title.split())})"
+        for c in answer.citations
+    )
+
+
+def disagreement_block(answer: Answer) -> str:
+    pairs = disagreements(answer)
+    if not pairs:
+        return "None found."
+    return "\n".join(
+        f"- [{a}] and [{b}]: {_KIND_WORDS.get(kind, 'they disagree')}" for a, b, kind in pairs
+    )
 
 
 def _fallback(base: Answer, reason: str, started: float) -> Answer:

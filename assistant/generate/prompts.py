@@ -10,7 +10,7 @@ from index.errors import ConfigError
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 REQUIRED = {
-    "grounded_answer": {"evidence", "question"},
+    "grounded_answer": {"evidence", "disagreements", "question"},
     "condense_followup": {"history", "question"},
 }
 
