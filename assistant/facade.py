@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -31,6 +32,8 @@ from index.chroma_store import ChromaStore
 from index.corpus import Corpus
 from index.embedder import Embedder, make_embedder
 from index.errors import AssistantError, InputError, StoreError
+from index.indexer import Progress, UploadReport
+from index.loader import Budget
 from index.records import ArticleInfo, IndexReport
 from index.store import Store
 from index.views import ArticleView
@@ -58,6 +61,33 @@ def check_question(question: object, limit: int) -> str:
         raise InputError(f"the question is {len(cleaned)} characters long; the limit is {limit}")
     if not any(ch.isalnum() for ch in cleaned):
         raise InputError("the question has no words in it")
+    return cleaned
+
+
+def check_history(
+    history: object, question_limit: int, max_turns: int, max_chars: int
+) -> list[str]:
+    """The earlier questions of a conversation, each checked as a question is; `InputError`
+    if there are more than `max_turns` or more than `max_chars` characters in all."""
+    if history is None:
+        return []
+    if isinstance(history, str | bytes) or not isinstance(history, list | tuple):
+        raise InputError("the history must be a list of earlier questions")
+    if len(history) > max_turns:
+        raise InputError(
+            f"the history holds {len(history):,} earlier questions; the limit is {max_turns:,}"
+        )
+    total = sum(len(h) for h in history if isinstance(h, str))
+    if total > max_chars:
+        raise InputError(
+            f"the history is {total:,} characters long in all; the limit is {max_chars:,}"
+        )
+    cleaned = []
+    for n, item in enumerate(history, 1):
+        try:
+            cleaned.append(check_question(item, question_limit))
+        except InputError as exc:
+            raise InputError(f"earlier question {n} of the history: {exc}") from exc
     return cleaned
 
 
@@ -149,6 +179,30 @@ class Assistant:
                 log.warning("could not prepare the indexed corpus for answering: %s", exc)
         return report
 
+    def upload(
+        self,
+        files: list[tuple[str, bytes]],
+        cancel: threading.Event | None = None,
+        progress: Progress | None = None,
+    ) -> UploadReport:
+        """Index uploaded files (name, bytes) all or nothing: parsed and checked against the
+        budgets first, then embedded, then committed together. Setting `cancel` stops it and
+        keeps none of its articles (`Cancelled`); a process killed meanwhile is undone by
+        `recover_uploads` on its next start."""
+        return self.corpus.upload(
+            files, self.settings.ingest_max_chunks, cancel, progress, self._upload_markers()
+        )
+
+    def recover_uploads(self) -> list[str]:
+        """Remove the articles of uploads a killed process left unfinished (the sources)."""
+        markers = self._upload_markers()
+        return self.corpus.recover_uploads(markers) if markers is not None else []
+
+    def _upload_markers(self) -> Path | None:
+        """Where unfinished uploads are recorded: beside an embedded store on disk."""
+        s = self.settings
+        return s.store_path / "uploads-in-progress" if s.store_path and not s.chroma_host else None
+
     def add_document(
         self,
         text: str | bytes,
@@ -181,6 +235,12 @@ class Assistant:
     def check_question(self, question: str) -> str:
         return check_question(question, self.settings.max_question_chars)
 
+    def check_history(self, history: object) -> list[str]:
+        s = self.settings
+        return check_history(
+            history, s.max_question_chars, s.max_history_turns, s.max_history_chars
+        )
+
     def ask(self, question: str, history: list[str] | tuple[str, ...] = ()) -> Answer:
         """Answer from the indexed articles, citing exact spans, or say they do not say.
 
@@ -198,11 +258,11 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Like `ask`, yielding a generated answer's tokens as they come, then the Answer
         (checked: the generated text only if it passed the grounding check)."""
-        base, lines = self._extractive(question, history or ())
+        base, lines = self._extractive(question, history)
         if not self._exact(base):
             # Another process replaced an article between our reads: look again.
             self.corpus.invalidate()
-            base, lines = self._extractive(question, history or ())
+            base, lines = self._extractive(question, history)
             if not self._exact(base):
                 raise StoreError("the articles changed while answering: please ask again")
         if self.generator is None or not base.answerable:
@@ -218,8 +278,8 @@ class Assistant:
     def _extractive(self, question: str, history) -> tuple[Answer, list[str]]:
         """The extractive answer, and its "Sources disagree" lines (for a generated one)."""
         question = self.check_question(question)
+        history = self.check_history(history)
         started = time.perf_counter()
-        history = [h for h in history if isinstance(h, str)]
         rewrite = self.generator.condense if self.generator is not None else None
         query = condensed_query(question, history, rewrite)
         vector = self.corpus.embed_query(query)
@@ -233,7 +293,7 @@ class Assistant:
         composed = self.answerer.compose(scored)
         answered_at = time.perf_counter()
         conflicts, citations, lines = self.conflict_finder.for_answer(
-            question, vector, composed, candidates
+            question, vector, composed, candidates, scored
         )
         done_at = time.perf_counter()
         timings = {
@@ -296,7 +356,13 @@ def _stages(
     embedder = embedder or make_embedder(s.embedding_model, s.embedding_backend, s.model_cache)
     # data derived from the store is saved beside an embedded one, keyed by its revision
     side_files = s.store_path / "assistant-cache" if s.store_path and not s.chroma_host else None
-    corpus = Corpus(store, embedder, s.chunk_chars, s.chunk_overlap, side_files)
+    budget = Budget(
+        max_records=s.ingest_max_records,
+        max_depth=s.ingest_max_depth,
+        max_nodes=s.ingest_max_nodes,
+        max_file_bytes=int(s.ingest_max_file_mb * 1024 * 1024),
+    )
+    corpus = Corpus(store, embedder, s.chunk_chars, s.chunk_overlap, side_files, budget=budget)
     model = language_model(
         s.generator,
         base_url=s.llm_base_url,

@@ -41,16 +41,39 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, description="chunks whose sentences are scored")
     candidates: int = Field(20, ge=1, le=200, description="dense and keyword hits fused")
     min_confidence: float = Field(
-        0.42, ge=0, le=1, description="below it: 'the articles do not say'"
+        0.46, ge=0, le=1, description="below it: 'the articles do not say'"
     )
     answer_sentences: int = Field(3, ge=1, le=10)
     max_question_chars: int = Field(2000, ge=10)
+    max_history_turns: int = Field(
+        20, ge=0, le=1000, description="earlier questions a follow-up may carry"
+    )
+    max_history_chars: int = Field(
+        8000, ge=0, description="characters of earlier questions a follow-up may carry, in all"
+    )
     max_conflicts: int = Field(3, ge=0, le=20, description="conflicts shown with one answer")
 
     ui_host: str = Field("127.0.0.1", min_length=1, description="web chat address")
     ui_port: int = Field(7860, ge=1, le=65535)
     ui_auth: str | None = Field(None, pattern=r"^[^:]+:.+$", description="user:password")
     ui_max_upload_mb: float = Field(10.0, gt=0, le=1024)
+    ui_allowed_hosts: str = Field(
+        "",
+        description="host names the web chat answers to besides the one it binds "
+        "(comma-separated, e.g. news.example.org); browsers on other origins are refused",
+    )
+    ui_login_attempts: int = Field(
+        5, ge=1, le=1000, description="failed logins a client address may make a minute"
+    )
+
+    # Ingestion budgets: a file over one is refused with a message that gives the budget.
+    ingest_max_records: int = Field(1000, ge=1, description="articles in one .json/.jsonl file")
+    ingest_max_chunks: int = Field(5000, ge=1, description="chunks in one upload")
+    ingest_max_depth: int = Field(500, ge=1, description="nesting of HTML elements or JSON")
+    ingest_max_nodes: int = Field(
+        100_000, ge=1, description="HTML elements or JSON values in one file"
+    )
+    ingest_max_file_mb: float = Field(50.0, gt=0, le=4096, description="size of one file read")
 
     generator: Literal["extractive", "openai", "llamacpp"] = "extractive"
     llm_base_url: str | None = Field(None, description="an OpenAI-compatible server's /v1 URL")

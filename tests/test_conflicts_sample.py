@@ -196,3 +196,39 @@ def test_near_copy_with_another_figure_is_the_other_side_not_agreement(embedder)
     first_line = answer.answer.splitlines()[0]
     assert "[1][2]" not in first_line  # the other figure is not cited as agreement
     assert any(c.kind == "numeric" for c in bot.conflicts())
+
+
+def test_each_sources_own_answer_is_compared(embedder):
+    """Two reports answer the question with different figures in different words; the later
+    report is named. (Margin and coverage given explicitly: their fitted values belong to the
+    development data, this checks the comparison itself.)"""
+    from assistant.conflicts.answers import answer_disagreements
+
+    bot = Assistant(Settings(store_path=None), embedder=embedder)
+    bot.add_document(
+        "Console launch\n\nSony shipped 200,000 PSP consoles to Japanese shops for the launch "
+        "on Sunday, and queues formed overnight.",
+        "a.txt",
+        published="2004-12-12",
+    )
+    bot.add_document(
+        "Handheld rush\n\nFans in Tokyo queued for hours. Only 150,000 PSP consoles were "
+        "shipped to shops in Japan for the launch, retailers said.",
+        "b.txt",
+        published="2004-12-14",
+    )
+    question = "How many PSP consoles were shipped to Japanese shops for the launch?"
+    vector = bot.corpus.embed_query(question)
+    candidates = bot.retriever.retrieve(question, bot.answerer.candidates, vector)
+    scored = bot.answerer.score(question, vector, candidates)
+    found = answer_disagreements(question, scored, bot.corpus.article, 0.2, 0.2)
+    assert len(found) == 1
+    conflict = found[0]
+    assert conflict.kind == "outdated"
+    assert [s.source for s in conflict.sides] == ["b.txt", "a.txt"]  # the later report first
+    assert "200,000" in conflict.summary and "150,000" in conflict.summary
+    assert "later one of 2004-12-14" in conflict.summary
+    _exact(bot, found)
+    # one source alone disagrees with nobody
+    same = answer_disagreements(question, scored[:1] * 2, bot.corpus.article, 0.2, 0.2)
+    assert same == []

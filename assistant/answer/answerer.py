@@ -16,7 +16,7 @@ class Answerer:
         self,
         corpus: Corpus,
         top_k: int = 6,
-        min_confidence: float = 0.42,
+        min_confidence: float = 0.46,
         answer_sentences: int = 3,
     ):
         """`top_k`: chunks whose sentences are scored; below `min_confidence` the answer is

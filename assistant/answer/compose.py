@@ -29,6 +29,10 @@ _CORROBORATES = 0.75  # ... and above which a sentence in another article backs 
 _MARGIN = 0.12  # how far below the best a further sentence may score
 _BACKING_SLACK = 0.9  # share of the minimum confidence a corroborating sentence needs
 NEAREST = 3  # passages shown when the articles do not say
+# When no stated sentence holds a value of the type asked for ("how many": a figure), the best
+# one that does is added if it scores at most this far below the best. Fitted by
+# cross-validation over story clusters (bench/crossval.py); negative: switched off.
+TYPED_MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ def compose(
         )
         if _max_sim(s, chosen) < limit:
             chosen.append(s)
+    chosen += _typed_completion(chosen, scored, min_confidence)
 
     citations: dict[tuple[str, int], Citation] = {}
     cited: list[ScoredSentence] = []
@@ -83,6 +88,21 @@ def compose(
         stated = attributed(s.text, paragraphs, s.span.start - offset, view.title)
         statements.append(f"{stated} {''.join(sorted(markers))}")
     return Composed(" ".join(statements), True, tuple(citations.values()), (), tuple(cited))
+
+
+def _typed_completion(
+    chosen: list[ScoredSentence], scored: list[ScoredSentence], min_confidence: float
+) -> list[ScoredSentence]:
+    """The best sentence stating the asked-for type, when none of `chosen` does: the topical
+    lead sentence often names the event and a later one gives the figure."""
+    if TYPED_MARGIN < 0 or chosen[0].typed is not False or any(c.typed for c in chosen):
+        return []
+    floor = chosen[0].score - TYPED_MARGIN
+    return [
+        s
+        for s in scored
+        if s.typed and s.score >= floor and confidence(s) >= min_confidence * _BACKING_SLACK
+    ][:1]
 
 
 def _paragraphs_before(text: str, span: Span, count: int = 2) -> tuple[list[str], int]:

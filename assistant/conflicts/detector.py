@@ -164,12 +164,12 @@ def one_per_pair(conflicts: list[Conflict]) -> list[Conflict]:
     """Keep one conflict for any two overlapping sides (the most important kind)."""
     kept: list[Conflict] = []
     for c in rank(conflicts):
-        if not any(_same_sides(c, k) for k in kept):
+        if not any(same_sides(c, k) for k in kept):
             kept.append(c)
     return kept
 
 
-def _same_sides(x: Conflict, y: Conflict) -> bool:
+def same_sides(x: Conflict, y: Conflict) -> bool:
     def hits(s: ConflictSide, t: ConflictSide) -> bool:
         return s.source == t.source and s.start < t.end and t.start < s.end
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.conflicts.answers import answer_disagreements
 from assistant.conflicts.corpus import ALL_PAIRS_LIMIT, corpus_conflicts
-from assistant.conflicts.detector import ConflictDetector
+from assistant.conflicts.detector import ConflictDetector, same_sides
 from assistant.conflicts.evidence import answer_conflicts, cite_conflicts
+from assistant.conflicts.kinds import rank
 from assistant.conflicts.spellings import Spellings
 from assistant.records import Citation, Conflict
 from index.checks import at_least
@@ -17,6 +20,7 @@ from index.revisions import PerRevision
 
 if TYPE_CHECKING:
     from assistant.answer.compose import Composed
+    from assistant.answer.scoring import ScoredSentence
     from assistant.retrieve.retriever import RetrievedChunk
 
 _WORD_PARTNERS = 4  # chunks found by the words of each cited sentence, to compare it with
@@ -50,9 +54,11 @@ class ConflictFinder:
         vector: np.ndarray,
         composed: Composed,
         candidates: list[RetrievedChunk],
+        scored: Sequence[ScoredSentence] = (),
     ) -> tuple[list[Conflict], list[Citation], list[str]]:
         """The disagreements that involve an answer's evidence, each side cited (reusing the
-        answer's citations where they cover it), and the answer's "Sources disagree" lines."""
+        answer's citations where they cover it), and the answer's "Sources disagree" lines.
+        `scored` (the ranked sentences) lets each source's own answer be compared."""
         citations = list(composed.citations)
         if not composed.answerable or not self.max_conflicts:
             return [], citations, []
@@ -81,7 +87,10 @@ class ConflictFinder:
             self.spellings.conflicts(spelled, self.corpus.read),
             self.max_conflicts,
         )
-        return cite_conflicts(found, citations, self.corpus.article)
+        # each source's answer to the question, where the rules did not pair them already
+        typed = answer_disagreements(question, scored, self.corpus.article)
+        found += [c for c in typed if not any(same_sides(c, f) for f in found)]
+        return cite_conflicts(rank(found)[: self.max_conflicts], citations, self.corpus.article)
 
     def corpus_wide(self) -> list[Conflict]:
         """Every disagreement in the corpus, most important kinds first (kept per revision)."""

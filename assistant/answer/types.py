@@ -1,0 +1,207 @@
+"""Expected answer types: what kind of value a question asks for ("how many": a number, "when":
+a date, "who": a name), and the values of that kind a sentence states that the question does
+not already hold.
+
+Regular expressions rather than a statistical tagger: spaCy's small English model finds the
+same numbers, money, dates and names here, but tagging every candidate sentence at question
+time cost about 10 ms a sentence on this machine, ten times the rest of `ask`, and tagging at
+index time would change the store's format. The patterns are generic English (no corpus
+words), and the wh-word rules are the textbook answer types.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from assistant.names import NAME_RUN, NOT_NAMES, QUESTION_WORDS
+
+
+class AnswerType(Enum):
+    NUMBER = "number"  # how many, how much (not money), what majority, what score
+    MONEY = "money"  # how much did it cost, what price
+    PERCENT = "percent"  # what share
+    DATE = "date"  # when, what year, which day
+    DURATION = "duration"  # how long, how often
+    NAME = "name"  # who, which film / company / constituency
+
+
+# Leading words that do not change what is asked: "And who beat him?", "According to X, how".
+_LEAD = re.compile(r"^\s*(?:(?:and|but|so|then|also)\b[\s,]*|according to [^,?]+,\s*)+", re.I)
+_MONEY_WORDS = re.compile(
+    r"\b(money|cost|costs|price|pay|paid|spend|spent|fee|fees|earn|earned|earnings|make|made|"
+    r"take|taken|takings|took|worth|raise|raised|collect|collected|prize money|budget|sell for|"
+    r"sold for|charge|charged|fine)\b",
+    re.I,
+)
+_RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    (AnswerType.PERCENT, re.compile(r"\b(what|which) (share|percentage|proportion)\b", re.I)),
+    (AnswerType.DURATION, re.compile(r"\bhow (long|often)\b", re.I)),
+    (
+        AnswerType.MONEY,
+        re.compile(
+            r"\bwhat (price|fee|fine|cost|salary)\b|\bwhat (is|was|will be) the (price|fee|fine|"
+            r"cost)\b|\bwhat does .+ cost\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.NUMBER,
+        re.compile(
+            r"\bhow (many|much|big|large|old|far|high)\b|\bby (how much|what margin)\b|"
+            r"\bwhat (size|majority|number|total|figure|amount|score|margin|age)\b|"
+            r"\bwhat (was|is|were) the (score|margin|total|figure|size)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.DATE,
+        re.compile(
+            r"^(when|by when|since when)\b|\b(what|which) (date|day|year|month|time)\b|"
+            r"\bwhat was the (last|first) day\b",
+            re.I,
+        ),
+    ),
+    (AnswerType.NAME, re.compile(r"^(who|whom|whose)\b|\bwho\b", re.I)),
+    (
+        AnswerType.NAME,
+        re.compile(
+            r"^(which|what) (\w+\s){0,3}?(film|movie|company|firm|council|party|team|"
+            r"programme|program|show|constituency|seat|country|city|town|club|newspaper|channel|"
+            r"band|album|song|book|game|player|actor|actress|designer|minister|leader|analyst|"
+            r"organisation|organization|group|agency|network|court|judge|director)s?\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def expected_type(question: str) -> AnswerType | None:
+    """The kind of value the question asks for; None for "what", "why", yes/no and the rest."""
+    asked = _LEAD.sub("", question.strip())
+    for kind, pattern in _RULES:
+        if pattern.search(asked):
+            if kind is AnswerType.NUMBER and re.search(r"\bhow much\b", asked, re.I):
+                return AnswerType.MONEY if _MONEY_WORDS.search(asked) else kind
+            return kind
+    return None
+
+
+_SCALE = r"(?:\s?(?:m|bn|k|million|billion|trillion|thousand)\b)?"
+_AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred dozen half"
+).split()
+_WORDS = "|".join(_NUMBER_WORDS)
+_MONEY = re.compile(
+    rf"[£$€¥]\s?(?:{_AMOUNT}){_SCALE}|\b(?:{_AMOUNT}){_SCALE}\s?(?:pounds|dollars|euros|yen)\b",
+    re.I,
+)
+_PERCENT = re.compile(rf"\b(?:{_AMOUNT})\s?(?:%|per ?cent\b)", re.I)
+_NUMBER = re.compile(
+    rf"(?<![\w£$€¥.,])(?:{_AMOUNT}){_SCALE}(?![\w%])|\b(?:{_WORDS})(?:[\s-](?:{_WORDS}))*"
+    rf"(?:\s(?:million|billion|thousand|hundred))?\b",
+    re.I,
+)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s)?(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?"
+    rf"(?:,?\s\d{{4}})?\b|\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:{_DAYS})\b|\b(?:yesterday|today|"
+    rf"tomorrow|tonight)\b|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|"
+    rf"winter)\b|\b(?:the )?end of (?:the )?(?:{_MONTHS}|year|month)\b|\b\d{{1,2}}:\d\d\b|"
+    rf"\b\d{{3,4}} (?:gmt|bst)\b",
+    re.I,
+)
+_DURATION = re.compile(
+    rf"\b(?:{_AMOUNT}|{_WORDS}|a|an|a few|several)\s(?:seconds?|minutes?|hours?|days?|weeks?|"
+    rf"months?|years?|decades?)\b|\bevery (?:\w+ ){{0,2}}(?:seconds?|minutes?|hours?|days?|"
+    rf"weeks?|months?|years?)\b",
+    re.I,
+)
+_PATTERNS = {
+    AnswerType.MONEY: (_MONEY,),
+    AnswerType.PERCENT: (_PERCENT,),
+    AnswerType.NUMBER: (_MONEY, _PERCENT, _NUMBER),
+    AnswerType.DATE: (_DATE,),
+    AnswerType.DURATION: (_DURATION, _DATE),
+}
+_WORD = re.compile(r"[\w£$€%]+")
+
+
+_NUMERIC = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value of the asked-for kind, where it stands in the sentence."""
+
+    text: str
+    start: int
+    end: int
+    kind: AnswerType
+
+    @property
+    def key(self) -> str:
+        """The value as compared across sentences: "£4bn" and "£4 bn" are one value."""
+        if self.kind in _NUMERIC:
+            return normalise(self.text)
+        return " ".join(self.text.lower().replace("-", " ").split())
+
+
+def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]:
+    """The values of `kind` the sentence states that the question does not already state."""
+    if kind is None:
+        return []
+    asked = {w.lower() for w in _WORD.findall(question)}
+    found: list[Value] = []
+    if kind is AnswerType.NAME:
+        matches = [m for m in NAME_RUN.finditer(sentence) if _is_name(m.group(0))]
+    else:
+        matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
+        if kind in _NUMERIC:  # the day and year of a date are no figures
+            dates = [m.span() for m in _DATE.finditer(sentence)]
+            matches = [
+                m for m in matches if not any(a < m.end() and m.start() < b for a, b in dates)
+            ]
+    for m in sorted(matches, key=lambda m: (m.start(), -m.end())):
+        words = [w.lower() for w in _WORD.findall(m.group(0))]
+        if not words or all(w in asked for w in words):
+            continue  # the question's own value ("in 2005", "Kilroy-Silk") answers nothing
+        if found and m.start() < found[-1].end:
+            continue  # inside a longer match already taken
+        found.append(Value(m.group(0), m.start(), m.end(), kind))
+    return found
+
+
+def _is_name(run: str) -> bool:
+    words = run.split()
+    return not (len(words) == 1 and (words[0].lower() in NOT_NAMES | QUESTION_WORDS))
+
+
+_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+_SMALL = {w: i for i, w in enumerate(_NUMBER_WORDS[:20], 1)}
+_SMALL.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60})
+_SMALL.update({"seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
+
+
+def normalise(text: str) -> str:
+    """A comparable form: numbers as one figure ("4m", "four million", "4,000,000" agree),
+    everything else lower case with single spaces."""
+    low = " ".join(text.lower().replace("-", " ").split())
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s?(k|thousand|m|million|bn|billion)?\b", low)
+    if m:
+        number = float(m.group(1).replace(",", "")) * _SCALES.get(m.group(2) or "", 1)
+    else:
+        words = [_SMALL[w] for w in low.split() if w in _SMALL]
+        if not words:
+            return low
+        number = float(sum(words))
+        scale = re.search(r"\b(thousand|million|billion)\b", low)
+        number *= _SCALES[scale.group(1)] if scale else 1
+    unit = "%" if "%" in low or "per cent" in low or "percent" in low else ""
+    currency = next((c for c in "£$€¥" if c in low), "")
+    return f"{currency}{number:g}{unit}"

@@ -1,0 +1,101 @@
+"""Disagreements about the question asked: each source's own best answer, typed, compared.
+
+"How many passengers did the ferry carry?" is answered by one sentence in each report; when
+the figures (or dates) they give share no value, the reports disagree about exactly what was
+asked, whatever their wording. The rules in `rules.py` compare sentences two by two and need
+the same thing said in similar words; this compares answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer.scoring import ScoredSentence
+from assistant.answer.types import AnswerType, Value, expected_type, values
+from assistant.conflicts.kinds import ConflictKind
+from assistant.records import Conflict, ConflictSide
+from index.views import ArticleView
+
+# Fitted by cross-validation over story clusters (bench/crossval.py): how far below the best
+# sentence a source's own answer may score, and how much of the question it must cover
+# (itself and its neighbours, idf-weighted) to count as answering it. MARGIN < 0: switched off.
+MARGIN = 0.1
+MIN_COVERAGE = 0.7
+_COMPARED = (
+    AnswerType.NUMBER,
+    AnswerType.MONEY,
+    AnswerType.PERCENT,
+    AnswerType.DATE,
+    AnswerType.DURATION,
+)
+
+
+@dataclass(frozen=True)
+class _SourceAnswer:
+    sentence: ScoredSentence
+    values: list[Value]
+
+    @property
+    def keys(self) -> set[str]:
+        return {v.key for v in self.values}
+
+
+def answer_disagreements(
+    question: str,
+    scored: Sequence[ScoredSentence],
+    article: Callable[[str], ArticleView],
+    margin: float | None = None,
+    min_coverage: float | None = None,
+) -> list[Conflict]:
+    """Where another source's best answer gives other values than the best answer's source."""
+    margin = MARGIN if margin is None else margin
+    min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
+    kind = expected_type(question)
+    if margin < 0 or kind not in _COMPARED or not scored:
+        return []
+    best: dict[str, _SourceAnswer] = {}
+    for s in scored:  # best first
+        if s.score < scored[0].score - margin:
+            break
+        if s.source in best or s.context_coverage < min_coverage:
+            continue
+        found = values(s.text, question, kind)
+        if found:
+            best[s.source] = _SourceAnswer(s, found)
+    answers = list(best.values())
+    return [
+        _conflict(answers[0], other, kind, article)
+        for other in answers[1:]
+        if not answers[0].keys & other.keys
+    ]
+
+
+def _conflict(
+    a: _SourceAnswer, b: _SourceAnswer, kind: AnswerType, article: Callable[[str], ArticleView]
+) -> Conflict:
+    view_a, view_b = article(a.sentence.source), article(b.sentence.source)
+    shown_a = ", ".join(v.text for v in a.values)
+    shown_b = ", ".join(v.text for v in b.values)
+    numeric = kind in (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
+    conflict_kind = ConflictKind.NUMERIC if numeric else ConflictKind.DATE
+    summary = f"The reports answer differently: {shown_a} in one, {shown_b} in the other."
+    sides = [_side(a.sentence, view_a), _side(b.sentence, view_b)]
+    dated = view_a.published and view_b.published and view_a.published != view_b.published
+    if dated:
+        # the later report leads: it may be a correction or an update of the earlier one
+        later_first = view_b.published > view_a.published
+        new, old = (b, a) if later_first else (a, b)
+        new_view, old_view = (view_b, view_a) if later_first else (view_a, view_b)
+        summary = (
+            f"{', '.join(v.text for v in old.values)} in a report of {old_view.published}; "
+            f"{', '.join(v.text for v in new.values)} in a later one of {new_view.published}."
+        )
+        conflict_kind = ConflictKind.OUTDATED
+        sides = sides[::-1] if later_first else sides
+    return Conflict(conflict_kind, summary, (sides[0], sides[1]))
+
+
+def _side(s: ScoredSentence, view: ArticleView) -> ConflictSide:
+    quote = view.text[s.span.start : s.span.end]
+    return ConflictSide(s.source, s.span.start, s.span.end, quote, view.title)

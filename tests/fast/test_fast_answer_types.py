@@ -1,0 +1,63 @@
+"""Fast tier: expected answer types and the typed values a sentence states (no model)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.answer.types import AnswerType, expected_type, normalise, values
+
+TYPES = [
+    ("How many people in the UK have broadband?", AnswerType.NUMBER),
+    ("how many seats did they win", AnswerType.NUMBER),
+    ("What majority does the sitting MP there have?", AnswerType.NUMBER),
+    ("How much did the bridge cost?", AnswerType.MONEY),
+    ("What price will the console sell for in Europe?", AnswerType.MONEY),
+    ("What share of the market does the firm hold?", AnswerType.PERCENT),
+    ("When will the console go on sale?", AnswerType.DATE),
+    ("In which year did the club last win the cup?", AnswerType.DATE),
+    ("How long was he a member of the party?", AnswerType.DURATION),
+    ("And who beat him in the quarter-finals?", AnswerType.NAME),
+    ("According to the union, how many jobs will go?", AnswerType.NUMBER),
+    ("Which film won best picture?", AnswerType.NAME),
+    ("What does the name of the party mean?", None),
+    ("Why did the talks fail?", None),
+    ("Did the minister resign?", None),
+]
+
+
+@pytest.mark.parametrize(("question", "kind"), TYPES)
+def test_expected_type(question, kind):
+    assert expected_type(question) is kind
+
+
+def test_values_skip_what_the_question_already_says():
+    sentence = "In 2005 the firm sold 4m consoles in Japan, Sony said on 22 January."
+    question = "How many consoles did Sony sell in 2005?"
+    found = [v.text for v in values(sentence, question, AnswerType.NUMBER)]
+    assert found == ["4m"]  # not the year of the question, not the day of a date
+    dates = [v.text for v in values(sentence, question, AnswerType.DATE)]
+    assert "22 January" in dates and "2005" not in dates
+    names = [v.text for v in values(sentence, "Who sold consoles?", AnswerType.NAME)]
+    assert "Sony" in names and "Japan" in names
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [("4m", "four million"), ("4,000,000", "4 million"), ("£4bn", "£4 bn"), ("87%", "87 per cent")],
+)
+def test_one_value_written_two_ways(x, y):
+    assert normalise(x) == normalise(y)
+
+
+@pytest.mark.parametrize(("x", "y"), [("5.3 million", "six million"), ("£6bn", "£4bn")])
+def test_different_values(x, y):
+    assert normalise(x) != normalise(y)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab £$%,.0123456789 mnoJanuyMrch-")), max_size=80))
+def test_values_are_exact_spans(sentence):
+    for kind in AnswerType:
+        for v in values(sentence, "", kind):
+            assert sentence[v.start : v.end] == v.text
