@@ -8,16 +8,17 @@ block and the listed disagreements, so it answers any question on any corpus.
 Faithful models: the evidence itself, every sentence of every item copied verbatim and cited
 in one of four styles ("... space. [1]", "... space [1].", "[1][2]", "[1, 2]"), and two that
 paraphrase it keeping every number and name. Unfaithful models: the verbatim answer with one
-fault put in (an invented number or name, a citation of evidence that does not exist, a claim
-stated as fact, one side of a disagreement dropped, a sentence cited to the wrong evidence).
-A fault that the evidence of a question gives no opening for (no attributed claim, no
-disagreement) is not put in; `Reply.applied` says whether it was.
+fault put in: an invented number, name or first name, a citation of evidence that does not
+exist, a claim stated as fact, one side of a disagreement dropped, a sentence cited to the
+wrong evidence. A fault that the evidence of a question gives no opening for (no attributed
+claim, no disagreement) is not put in; `Reply.applied` says whether it was.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -261,6 +262,11 @@ def paraphrase(p: Prompted, style: str, ascii_only: bool) -> str:
 # -- unfaithful: the verbatim answer with one fault put in -------------------------------------
 
 _INVENTED_NAMES = ("Macron", "Scholz", "Erdogan", "Modi", "Lula")
+_INVENTED_FIRST = ("Hunter", "Kimbal", "Maxwell", "Conrad")
+# A person's surname: a capitalised word before a reporting verb or a possessive.
+_SURNAME = re.compile(
+    r"(?<![\w’'-])[A-Z][a-z]{3,}(?=[’']s\b|\s+(?:said|told|wrote|tweeted|denied|claimed)\b)"
+)
 _NAME_IN_SENTENCE = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
 _NUMBER = re.compile(r"\b\d+\b")
 _CLAIM_PATTERNS = (
@@ -309,6 +315,19 @@ def _faulty(p: Prompted, fault: str) -> tuple[str, bool]:
             end = _sentence_end(parts[0][1])
             parts[0][1] = f"{parts[0][1][:end]}, said {invented}{parts[0][1][end:]}"
         applied = True
+    elif fault == "invent-first-name":
+        # someone else of the same surname: "Hunter Musk" for the "Musk" of the evidence
+        invented = next(n for n in _INVENTED_FIRST if n.lower() not in everything.lower())
+        for part in parts:
+            for m in _SURNAME.finditer(part[1]):
+                before = part[1][: m.start()].split()
+                if before and before[-1][:1].isupper():
+                    continue  # written in full already ("Elon Musk")
+                part[1] = f"{part[1][: m.start()]}{invented} {part[1][m.start() :]}"
+                applied = True
+                break
+            if applied:
+                break
     elif fault == "cite-missing":
         parts[-1][0] = max(p.evidence) + 1
         applied = True
@@ -347,6 +366,7 @@ FAITHFUL_PARAPHRASE = ("paraphrase", "paraphrase-ascii")
 UNFAITHFUL = (
     "invent-number",
     "invent-name",
+    "invent-first-name",
     "cite-missing",
     "claim-as-fact",
     "drop-side",
@@ -394,6 +414,11 @@ class StubServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self):
+                super().setup()
+                # each event goes out as written (no 40 ms wait for an acknowledgement)
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_GET(self):
                 if self.path.rstrip("/").endswith("/models"):
                     models = [*FAITHFUL_VERBATIM, *FAITHFUL_PARAPHRASE, *UNFAITHFUL]
@@ -433,7 +458,8 @@ class StubServer:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
                 self.end_headers()
-                for token in re.findall(r"\S+\s*|\s+", text):  # word by word, as models do
+                # a few words an event, as models stream (one a word is slow to parse)
+                for token in re.findall(r"(?:\S+\s*){1,6}|\s+", text):
                     self._event(_chunk(model, token, chat, None))
                 self._event(_chunk(model, "", chat, "stop"))
                 self.wfile.write(b"data: [DONE]\n\n")

@@ -23,10 +23,12 @@ from assistant.conflicts.features import content_stems, reporter
 from assistant.names import (
     CAPITALISED,
     MID_SENTENCE,
+    NOT_NAMES,
     SPELLING_VARIANT,
     TITLES,
     name_key,
     name_keys,
+    without_possessive,
 )
 from index.terms import STOPWORDS, one_edit
 
@@ -39,6 +41,7 @@ _QUOTE_MARKS = '“”"‘'  # (’ is mostly an apostrophe)
 _LINE = re.compile(r"[^\r\n]+")
 _OPENS = re.compile(r"\s+[“\"‘(\[]?[A-Z]")  # white space, then a sentence's first capital
 _NEXT_WORD = re.compile(rf"\s+({CAPITALISED.pattern})")
+_FIRST_WORD = re.compile(rf"[“\"‘(\[]*({CAPITALISED.pattern})")
 _NAME_PAIR = re.compile(rf"({CAPITALISED.pattern})\s+(?=({CAPITALISED.pattern}))")
 _LOWER_START = re.compile(r"[“\"‘(\[]*[a-z]")
 # Words that report speech or a claim whoever says them. (Not "reports", "states", "notes",
@@ -243,25 +246,38 @@ def _unsupported(body: str, cited: str, full_names: set[tuple[str, str]]) -> str
             return f"the number {number} is not in the cited text"
     cited_names = name_keys(cited)
     text = body.strip()
-    for match in MID_SENTENCE.finditer(text):
-        name = name_key(match.group(0))
+    for word, end in _names(text):
+        name = name_key(word)
         if not name or name in STOPWORDS or name in TITLES:
             continue  # "Is", "The", "Mr": capitalised, but no name
         if _named_in(name, cited_names):
             continue
         # a first name put before a surname the cited text has, as the evidence writes the
         # person in full elsewhere ("Elon Musk" for the "Musk" of [2])
-        after = _NEXT_WORD.match(text, match.end())
+        after = _NEXT_WORD.match(text, end)
         surname = name_key(after.group(1)) if after else ""
         if (name, surname) in full_names and _named_in(surname, cited_names):
             continue
-        return f"the name {match.group(0)} is not in the cited text"
+        return f"the name {word} is not in the cited text"
     own = content_stems(body)
     if own:
         found = own & content_stems(cited)
         if len(found) < SUPPORT * len(own):
             return "most of it is not in the cited text"
     return None
+
+
+def _names(text: str) -> list[tuple[str, int]]:
+    """(word, where it ends) for the capitalised words of a sentence that are names: those
+    after its first word, and the first word too when a possessive or another capitalised
+    word ("Hunter Musk") shows it is one."""
+    found = [(m.group(0), m.end()) for m in MID_SENTENCE.finditer(text)]
+    first = _FIRST_WORD.match(text)
+    if first and first.group(1).lower() not in NOT_NAMES:
+        word = first.group(1)
+        if without_possessive(word) != word or _NEXT_WORD.match(text, first.end()):
+            found.insert(0, (word, first.end()))
+    return found
 
 
 def _full_names(text: str) -> set[tuple[str, str]]:
