@@ -26,10 +26,21 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# The project's question set, with floors just under today's figures (the table is printed).
+# The development sets live beside the project (../shared), never in it: the BBC articles
+# are the BBC's copyright. Where they are missing, their evaluation says it was skipped.
+SHARED := ../shared/external
+
+# Every question set, each with floors just under its cross-validated figures.
 eval: install
 	$(VENV)/bin/assistant eval data/questions.jsonl --corpus data/articles \
 		--floors data/eval_floors.json --report reports/eval
+	@if [ -d $(SHARED)/bbc_dev ]; then \
+		$(VENV)/bin/assistant eval $(SHARED)/bbc_dev/questions.jsonl \
+			--corpus $(SHARED)/bbc_dev/articles --compare \
+			--floors data/eval_floors_bbc.json --report reports/eval-bbc; \
+	else echo "skipped: $(SHARED)/bbc_dev is not here (the BBC set is only in ../shared)"; fi
+	$(PY) bench/wikicontradict.py $(SHARED)/wikicontradict_dev.jsonl \
+		--floors data/eval_floors_wikicontradict.json
 
 test: install-test lint eval
 	$(PY) -m pytest -q
