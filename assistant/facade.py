@@ -189,9 +189,17 @@ class Assistant:
         budgets first, then embedded, then committed together. Setting `cancel` stops it and
         keeps none of its articles (`Cancelled`); a process killed meanwhile is undone by
         `recover_uploads` on its next start."""
-        return self.corpus.upload(
+        result = self.corpus.upload(
             files, self.settings.ingest_max_chunks, cancel, progress, self._upload_markers()
         )
+        if result.report.added or result.report.replaced:
+            # now, on the uploading thread, rather than in the next question's time
+            try:
+                self.corpus.refresh()
+                self.conflict_finder.prepare()
+            except AssistantError as exc:  # the articles are indexed; answering builds these
+                log.warning("could not prepare the uploaded articles for answering: %s", exc)
+        return result
 
     def recover_uploads(self) -> list[str]:
         """Remove the articles of uploads a killed process left unfinished (the sources)."""

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import chromadb
@@ -160,6 +160,10 @@ class ChromaStore:
         """Our own write is known without re-reading the store, unless another writer changed
         it since we last read (then everything is re-read). The view is replaced, never changed
         in place: other threads may be iterating over it."""
+        self._committed_all({source: meta}, stamp, before)
+
+    def _committed_all(self, metas: dict[str, dict | None], stamp: str, before: str | None) -> None:
+        """`_committed` for several articles written under one stamp (None: removed)."""
         with self._lock:
             if before == self._seen:
                 self._seen = stamp  # written through this client: nothing to catch up on
@@ -167,10 +171,11 @@ class ChromaStore:
                 self._loaded_at, self._stamp = -1.0, None
                 return
             current = dict(self._current)
-            if meta is None:
-                current.pop(source, None)
-            else:
-                current[source] = meta
+            for source, meta in metas.items():
+                if meta is None:
+                    current.pop(source, None)
+                else:
+                    current[source] = meta
             self._current, self._stamp, self._revision = current, stamp, None
 
     def invalidate(self) -> None:
@@ -278,6 +283,91 @@ class ChromaStore:
                 where={"$and": [{"source": article.source}, {"sha": {"$ne": sha}}]}
             )
         )
+
+    def put_articles(
+        self,
+        items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray, Sequence[UnitVectors]]],
+        between: Callable[[int], None] | None = None,
+    ) -> None:
+        """Add or replace several articles with one commit, so readers see all of them or none
+        (and the revision changes once, not once an article).
+
+        Every chunk is written first; no reader uses them yet, as no article record names their
+        content hash. Then every record is written together with one new revision stamp (the
+        commit point), then the chunks of replaced versions are deleted. `between(n)` is called
+        after each batch of chunks with the number written so far; if it raises (a cancelled
+        upload), the chunks written are deleted and nothing is committed.
+        """
+        ids, texts, metas, rows = [], [], [], []
+        for _article, chunks, vectors, units in items:
+            for chunk, vector, unit in zip(chunks, vectors, units, strict=True):
+                meta = _chunk_meta(chunk)
+                meta[_UNITS] = unit.pack()
+                meta[_OWNERS] = json.dumps(unit.owners)
+                ids.append(chunk.id)
+                texts.append(chunk.text)
+                metas.append(meta)
+                rows.append(vector)
+        step = min(self._batch, 500)  # small enough to stop soon after a cancel
+        written = 0
+        try:
+            for lo in range(0, len(ids), step):
+                hi = min(lo + step, len(ids))
+                self._call(
+                    lambda lo=lo, hi=hi: self._chunks.upsert(
+                        ids=ids[lo:hi],
+                        embeddings=np.stack(rows[lo:hi]),
+                        documents=texts[lo:hi],
+                        metadatas=metas[lo:hi],
+                    )
+                )
+                written = hi
+                if between is not None:
+                    between(written)
+        except BaseException:
+            for lo in range(0, written, self._batch):
+                try:
+                    self._chunks.delete(ids=ids[lo : min(written, lo + self._batch)])
+                except STORE_FAILURES:  # what is left is swept by the next indexing run
+                    break
+            raise
+        records = {
+            article.source: (
+                article.text,
+                {
+                    "source": article.source,
+                    "title": article.title,
+                    "published": article.published or "",
+                    "url": article.url or "",
+                    "sha256": article.sha256,
+                    "chunks": len(chunks),
+                },
+            )
+            for article, chunks, _, _ in items
+        }
+        replaced = [s for s in records if self.article_sha(s) is not None]
+        stamp = uuid.uuid4().hex
+        before = self._read_stamp()
+        sources = list(records)
+        size = max(1, self._batch - 1)  # one place for the stamp
+        for lo in range(0, len(sources), size):
+            part = sources[lo : lo + size]
+            self._call(
+                lambda part=part: self._articles.upsert(
+                    ids=[*(_article_id(s) for s in part), _STAMP_ID],
+                    embeddings=[[1.0]] * (len(part) + 1),
+                    documents=[*(records[s][0] for s in part), ""],
+                    metadatas=[*(records[s][1] for s in part), {"revision": stamp}],
+                )
+            )
+        self._committed_all({s: meta for s, (_, meta) in records.items()}, stamp, before)
+        for source in replaced:
+            sha = records[source][1]["sha256"]
+            self._call(
+                lambda source=source, sha=sha: self._chunks.delete(
+                    where={"$and": [{"source": source}, {"sha": {"$ne": sha}}]}
+                )
+            )
 
     def remove_article(self, source: str) -> bool:
         existed = self.article_sha(source) is not None

@@ -19,8 +19,8 @@ from index.catalogue import ChunkCatalogue
 from index.checks import at_least
 from index.embedder import Embedder
 from index.errors import InputError, LoadError
-from index.indexer import Indexer
-from index.loader import check_text, parse_bytes, parse_date, plain_article
+from index.indexer import Indexer, Progress, UploadReport
+from index.loader import DEFAULT_BUDGET, Budget, check_text, parse_bytes, parse_date, plain_article
 from index.records import ArticleInfo, Chunk, IndexReport
 from index.store import Store
 from index.units import UnitVectors, chunk_units
@@ -36,16 +36,19 @@ class Corpus:
         chunk_overlap: int = 1,
         side_files: Path | None = None,
         kept_articles: int = KEPT,
+        budget: Budget = DEFAULT_BUDGET,
     ):
         """`side_files`: a folder for derived data saved beside the store (None: kept in
-        memory only); `kept_articles`: article texts kept in memory."""
+        memory only); `kept_articles`: article texts kept in memory; `budget`: what one file
+        may cost to load."""
         at_least("chunk_chars", chunk_chars, 1)
         at_least("chunk_overlap", chunk_overlap, 0)
         self.store, self.embedder = store, embedder
         self.chunk_chars, self.side_files = chunk_chars, side_files
         self.catalogue = ChunkCatalogue()
         self.views = ArticleViews(store, kept_articles)
-        self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap)
+        self.budget = budget
+        self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap, budget)
         self._lock = threading.Lock()  # one indexing run at a time
 
     # -- articles in and out -------------------------------------------------------------------
@@ -80,7 +83,8 @@ class Corpus:
                 raise InputError(f"cannot index {source}: {published!r} is not a date")
         try:
             if isinstance(text, bytes):
-                articles = parse_bytes(text, source, Path(source).suffix.lower() or ".txt")
+                suffix = Path(source).suffix.lower() or ".txt"
+                articles = parse_bytes(text, source, suffix, self.budget)
             else:
                 articles = [plain_article(text, source, title)]
                 check_text(articles[0])
@@ -90,6 +94,23 @@ class Corpus:
             articles = [a.__class__(a.source, a.title, a.text, date, a.url) for a in articles]
         with self._lock:
             return self._indexer.index_articles(articles)
+
+    def upload(
+        self,
+        files: Sequence[tuple[str, bytes]],
+        max_chunks: int,
+        cancel: threading.Event | None = None,
+        progress: Progress | None = None,
+        markers: Path | None = None,
+    ) -> UploadReport:
+        """Index uploaded files (name, bytes) all or nothing (see `Indexer.index_upload`)."""
+        with self._lock:
+            return self._indexer.index_upload(files, max_chunks, cancel, progress, markers)
+
+    def recover_uploads(self, markers: Path) -> list[str]:
+        """Undo uploads a killed process left half-written (see `Indexer.recover_uploads`)."""
+        with self._lock:
+            return self._indexer.recover_uploads(markers)
 
     def remove(self, source: str) -> bool:
         with self._lock:

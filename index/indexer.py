@@ -1,29 +1,70 @@
-"""Indexing: files -> articles -> chunks -> sentence vectors -> store, skipping the unchanged."""
+"""Indexing: files -> articles -> chunks -> sentence vectors -> store, skipping the unchanged.
+
+Files and folders (`index_paths`) are indexed article by article. An upload (`index_upload`,
+the web chat's files) is all or nothing: every file is parsed, checked against the budgets and
+embedded before anything is written, and its articles are committed to the store at once; a
+cancelled upload leaves none of them, and one killed mid-way is undone on the next start
+(`recover_uploads`, from the marker file it keeps while it writes).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.chunker import chunk_article
 from index.embedder import Embedder
-from index.errors import LoadError
-from index.loader import SourceFile, find_files, load_file
+from index.errors import AssistantError, InputError, LoadError
+from index.loader import DEFAULT_BUDGET, Budget, SourceFile, load_file, parse_bytes, scan
 from index.records import Article, Chunk, IndexReport, Skipped
 from index.store import Store
 from index.units import UnitVectors, chunk_units
 
 log = logging.getLogger(__name__)
 _EMBED_BATCH = 256  # chunks embedded together, across articles, to keep the model busy
+_UPLOAD_EMBED_SLICE = 64  # sentences embedded between two looks at the cancel flag
+MARKER_SUFFIX = ".upload.json"
+
+
+class Cancelled(AssistantError):
+    """An upload was cancelled; none of its articles were kept."""
+
+
+# progress(stage, done, total): stage is "reading", "embedding" or "writing"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """What an upload did: the usual report, the chunks of each source, and each file's
+    sources (a JSONL file holds several)."""
+
+    report: IndexReport
+    chunks: dict[str, int]
+    sources: dict[str, tuple[str, ...]]
 
 
 class Indexer:
-    def __init__(self, store: Store, embedder: Embedder, chunk_chars: int, overlap: int):
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        chunk_chars: int,
+        overlap: int,
+        budget: Budget = DEFAULT_BUDGET,
+    ):
         self.store, self.embedder = store, embedder
         self.chunk_chars, self.overlap = chunk_chars, overlap
+        self.budget = budget
 
     def index_paths(
         self,
@@ -32,10 +73,28 @@ class Indexer:
         sync: bool = False,
     ) -> IndexReport:
         """Index files and folders; with `sync`, also remove the articles of files that are
-        gone from them, so the store matches the folders."""
+        gone from them, so the store matches the folders.
+
+        Entries that are not regular files (FIFOs, devices, symlink loops, ...) are skipped and
+        named in the report. A sync stops before changing anything if a folder cannot be read:
+        its articles would otherwise look deleted."""
         paths = list(paths)
-        files = find_files(paths)
-        report = self.index_files(files, progress)
+        found = scan(paths)
+        if sync and found.unreadable:
+            folders = "; ".join(f"{s.path} ({s.reason})" for s in found.unreadable)
+            raise InputError(
+                f"sync stopped, nothing was changed: cannot read {folders}. Its articles would "
+                "look deleted; fix its permissions, or index without --sync"
+            )
+        report = self.index_files(found.files, progress)
+        report = IndexReport(
+            report.added,
+            report.replaced,
+            report.unchanged,
+            report.removed,
+            (*found.skipped, *report.skipped),
+            report.chunks_added,
+        )
         if not sync:
             return report
         seen = {*report.added, *report.replaced, *report.unchanged}
@@ -65,7 +124,7 @@ class Indexer:
             # Files are read one at a time while earlier ones are embedded and stored.
             for file in files:
                 try:
-                    yield from load_file(file)
+                    yield from load_file(file, self.budget)
                 except LoadError as exc:
                     log.warning("skipped %s: %s", file.source, exc)
                     skipped.append(Skipped(file.source, str(exc)))
@@ -130,6 +189,181 @@ class Indexer:
         if pending:
             flush()
         return IndexReport(tuple(added), tuple(replaced), tuple(unchanged), chunks_added=total)
+
+    # -- uploads: all or nothing -------------------------------------------------------------
+
+    def index_upload(
+        self,
+        files: Sequence[tuple[str, bytes]],
+        max_chunks: int,
+        cancel: threading.Event | None = None,
+        progress: Progress | None = None,
+        markers: Path | None = None,
+    ) -> UploadReport:
+        """Index uploaded files (name, bytes) as one unit.
+
+        Each file is parsed and checked against the budget; one over it, or unreadable, is
+        refused (in `skipped`, the reason giving the budget), the rest go on. Files whose
+        chunks would take the upload past `max_chunks` are refused the same way. Then the
+        chunks are embedded and the articles committed at once (`Store.put_articles`). Setting
+        `cancel` stops it with `Cancelled`, leaving none of its articles. `markers`: a folder
+        where the upload's new sources are recorded while it writes, so a process killed then
+        is undone by `recover_uploads` on the next start.
+        """
+
+        def check() -> None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("the upload was cancelled; none of its articles were kept")
+
+        def tell(stage: str, done: int, total: int) -> None:
+            check()
+            if progress is not None:
+                progress(stage, done, total)
+
+        skipped: list[Skipped] = []
+        planned: list[tuple[Article, list[Chunk]]] = []
+        unchanged: list[str] = []
+        per_file: dict[str, tuple[str, ...]] = {}
+        seen: set[str] = set()
+        total_chunks = 0
+        for n, (name, raw) in enumerate(files):
+            tell("reading", n, len(files))
+            try:
+                articles = parse_bytes(raw, name, Path(name).suffix.lower(), self.budget)
+            except LoadError as exc:
+                skipped.append(Skipped(name, str(exc)))
+                continue
+            fresh = []
+            for article in articles:
+                if article.source in seen:
+                    continue  # a file given twice is indexed once
+                seen.add(article.source)
+                if self.store.article_sha(article.source) == article.sha256:
+                    unchanged.append(article.source)
+                else:
+                    fresh.append((article, chunk_article(article, self.chunk_chars, self.overlap)))
+            count = sum(len(chunks) for _, chunks in fresh)
+            if total_chunks + count > max_chunks:
+                found = (
+                    f"its {count:,} chunks would take this upload to {total_chunks + count:,}"
+                    if total_chunks
+                    else f"it makes {count:,} chunks"
+                )
+                skipped.append(
+                    Skipped(
+                        name,
+                        f"refused: {found}; the budget is {max_chunks:,} chunks per upload "
+                        "(ASSISTANT_INGEST_MAX_CHUNKS)",
+                    )
+                )
+                for article, _ in fresh:
+                    seen.discard(article.source)
+                continue
+            total_chunks += count
+            planned.extend(fresh)
+            per_file[name] = tuple(a.source for a in articles)
+        tell("reading", len(files), len(files))
+
+        units = {c.id: chunk_units(c) for _, chunks in planned for c in chunks}
+        texts = list(dict.fromkeys(t for u in units.values() for t in u.texts))
+        vectors = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        for lo in range(0, len(texts), _UPLOAD_EMBED_SLICE):
+            tell("embedding", lo, len(texts))
+            hi = min(lo + _UPLOAD_EMBED_SLICE, len(texts))
+            vectors[lo:hi] = self.embedder.embed(texts[lo:hi])
+        tell("embedding", len(texts), len(texts))
+        row = {t: i for i, t in enumerate(texts)}
+        items = []
+        for article, chunks in planned:
+            stored = [
+                UnitVectors(vectors[[row[t] for t in units[c.id].texts]], units[c.id].owners)
+                for c in chunks
+            ]
+            dense = (
+                np.stack(
+                    [
+                        u.chunk_vector([s.end - s.start for s in c.sentences])
+                        for c, u in zip(chunks, stored, strict=True)
+                    ]
+                )
+                if stored
+                else vectors[:0]
+            )
+            items.append((article, chunks, dense, stored))
+
+        added = [a.source for a, _ in planned if self.store.article_sha(a.source) is None]
+        replaced = [a.source for a, _ in planned if a.source not in added]
+        marker = _write_marker(markers, added) if markers is not None and items else None
+        try:
+            if items:
+                tell("writing", 0, total_chunks)
+                self.store.put_articles(
+                    items, between=lambda done: tell("writing", done, total_chunks)
+                )
+        except BaseException:
+            if marker is not None:
+                marker.unlink(missing_ok=True)  # nothing was committed: nothing to undo
+            raise
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+        report = IndexReport(
+            tuple(added),
+            tuple(replaced),
+            tuple(unchanged),
+            skipped=tuple(skipped),
+            chunks_added=total_chunks,
+        )
+        return UploadReport(report, {a.source: len(c) for a, c in planned}, per_file)
+
+    def recover_uploads(self, markers: Path) -> list[str]:
+        """Undo uploads that a killed process left half-written: remove the new articles each
+        marker in `markers` names (those of live processes are left alone), then sweep chunks
+        no article owns. Returns the sources removed."""
+        removed: list[str] = []
+        if not markers.is_dir():
+            return removed
+        found = False
+        for marker in sorted(markers.glob(f"*{MARKER_SUFFIX}")):
+            try:
+                data = json.loads(marker.read_text("utf-8"))
+                pid, sources = int(data["pid"]), [str(s) for s in data["sources"]]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("removing an unreadable upload marker %s: %s", marker.name, exc)
+                marker.unlink(missing_ok=True)
+                continue
+            if pid != os.getpid() and _alive(pid):
+                continue  # another process is still uploading
+            found = True
+            for source in sources:
+                if self.store.remove_article(source):
+                    removed.append(source)
+            marker.unlink(missing_ok=True)
+        if found:
+            self.store.sweep()
+        if removed:
+            log.warning("removed %d articles of an interrupted upload", len(removed))
+        return removed
+
+
+def _write_marker(folder: Path, sources: list[str]) -> Path:
+    """Record the sources an upload is about to add (written whole, then renamed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / f"{os.getpid()}-{uuid.uuid4().hex[:12]}{MARKER_SUFFIX}"
+    tmp = marker.with_name(f".{marker.name}.tmp")
+    payload = {"pid": os.getpid(), "started": time.time(), "sources": sources}
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
+    os.replace(tmp, marker)
+    return marker
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _within(source: str, paths: list[str | Path]) -> bool:

@@ -8,16 +8,19 @@ to that extracted text. Dates are parsed with python-dateutil rather than hand-w
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dateutil import parser as dateparser
 
 from index.errors import LoadError, SourceNotFoundError
-from index.records import Article
+from index.records import Article, Skipped
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 
@@ -39,6 +42,40 @@ _BOILERPLATE = re.compile(
 )
 _HEADER_LINES = 12  # a stated publication date sits near the top of an article
 _MAX_DATE_LINE = 120
+MAX_TITLE_CHARS = 300
+# Bidirectional controls (embeddings, overrides, isolates, marks): they can make a name read
+# as something else on screen ("evil\u202etxt.exe"), so names shown to a reader drop them.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without bidirectional control characters (for names shown to a reader)."""
+    return BIDI_CONTROLS.sub("", text)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one file may cost to load; a file over any of them is refused with a message that
+    gives the budget and the setting that raises it (`ASSISTANT_INGEST_...`)."""
+
+    max_records: int = 1000  # articles in one .json / .jsonl file
+    max_depth: int = 500  # nesting of HTML elements or of JSON arrays and objects
+    max_nodes: int = 100_000  # HTML elements, or JSON values, in one file
+    max_file_bytes: int = 50 * 1024 * 1024  # bytes read from one file
+
+    def __post_init__(self) -> None:
+        for name in ("max_records", "max_depth", "max_nodes", "max_file_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"budget {name} must be at least 1")
+
+
+DEFAULT_BUDGET = Budget()
+
+
+def _over(what: str, found: str, budget: int, unit: str, setting: str) -> LoadError:
+    return LoadError(
+        f"refused: {what} {found}; the budget is {budget:,} {unit} (ASSISTANT_INGEST_{setting})"
+    )
 
 
 @dataclass(frozen=True)
@@ -47,36 +84,175 @@ class SourceFile:
     source: str  # the path as the user gave it (joined with the relative path inside a folder)
 
 
-def find_files(paths: list[str | Path]) -> list[SourceFile]:
-    """Expand files and folders (recursively, hidden entries skipped) in a stable order."""
-    found: list[SourceFile] = []
+@dataclass
+class Scan:
+    """What a set of paths expands to: the files to load, the entries passed over (each with
+    its reason) and the folders that could not be listed."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unreadable: list[Skipped] = field(default_factory=list)
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _special(mode: int) -> str:
+    return f"not a regular file: {_kind(mode)}"
+
+
+def _follow(path: Path) -> os.stat_result | str:
+    """The entry's status (symlinks followed), or why it cannot be used: a symlink loop, a
+    broken symlink, no permission. Nothing is opened."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return "broken symlink (its target does not exist)"
+        return f"unreadable: {exc.strerror or exc}"
+
+
+def scan(paths: list[str | Path]) -> Scan:
+    """Expand files and folders (recursively, hidden entries skipped) in a stable order.
+
+    Only regular files are listed. FIFOs, devices, sockets, symlink loops, broken symlinks and
+    folders that cannot be listed are passed over, each named with the reason; nothing is
+    opened to find out. Symlinked folders are followed once (a link back to a folder being
+    walked is a loop). A given path that does not exist at all is an error.
+    """
+    result = Scan()
     for given in paths:
         path = Path(given)
-        if not path.exists():
-            raise SourceNotFoundError(f"no such file or folder: {given}")
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path)
-                if child.is_file() and not any(p.startswith(".") for p in rel.parts):
-                    found.append(SourceFile(child, str(Path(str(given)) / rel)))
+        shown = str(Path(str(given)))
+        status = _follow(path)
+        if isinstance(status, str):
+            if not os.path.lexists(path):
+                raise SourceNotFoundError(f"no such file or folder: {given}")
+            result.skipped.append(Skipped(shown, status))
+        elif stat.S_ISDIR(status.st_mode):
+            _walk(path, shown, status, result)
+        elif stat.S_ISREG(status.st_mode):
+            result.files.append(SourceFile(path, shown))
         else:
-            found.append(SourceFile(path, str(Path(str(given)))))
-    return found
+            result.skipped.append(Skipped(shown, _special(status.st_mode)))
+    return result
 
 
-def load_file(file: SourceFile) -> list[Article]:
+def _walk(root: Path, shown: str, status: os.stat_result, result: Scan) -> None:
+    found: list[tuple[Path, SourceFile]] = []
+    passed: list[tuple[Path, Skipped]] = []
+    # (folder, its path relative to root, the (device, inode) of the folders above it)
+    stack = [(root, Path(), frozenset({(status.st_dev, status.st_ino)}))]
+    while stack:
+        folder, rel, above = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(e.name for e in entries)
+        except OSError as exc:
+            entry = Skipped(str(Path(shown) / rel), f"unreadable folder: {exc.strerror or exc}")
+            passed.append((rel, entry))
+            result.unreadable.append(entry)
+            continue
+        for name in reversed(names):  # popped in sorted order
+            if name.startswith("."):
+                continue
+            child, child_rel = folder / name, rel / name
+            child_shown = str(Path(shown) / child_rel)
+            status = _follow(child)
+            if isinstance(status, str):
+                passed.append((child_rel, Skipped(child_shown, status)))
+            elif stat.S_ISDIR(status.st_mode):
+                key = (status.st_dev, status.st_ino)
+                if key in above:
+                    loop = Skipped(child_shown, "symlink loop (it leads back to a folder above it)")
+                    passed.append((child_rel, loop))
+                else:
+                    stack.append((child, child_rel, above | {key}))
+            elif stat.S_ISREG(status.st_mode):
+                found.append((child_rel, SourceFile(child, child_shown)))
+            else:
+                passed.append((child_rel, Skipped(child_shown, _special(status.st_mode))))
+    result.files.extend(file for _, file in sorted(found, key=lambda pair: pair[0]))
+    result.skipped.extend(entry for _, entry in sorted(passed, key=lambda pair: pair[0]))
+
+
+def find_files(paths: list[str | Path]) -> list[SourceFile]:
+    """The regular files `paths` expand to (see `scan`)."""
+    return scan(paths).files
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, at most `limit` of them; `LoadError` for anything else.
+
+    The entry is checked before it is opened (a FIFO would block, a device never end), opened
+    without blocking, and checked again on the open descriptor (it may have been swapped).
+    """
+    status = _follow(path)
+    if isinstance(status, str):
+        raise LoadError(status)
+    if not stat.S_ISREG(status.st_mode):
+        raise LoadError(_special(status.st_mode))
+    if status.st_size > limit:
+        raise _size_error(status.st_size, limit)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise LoadError(f"unreadable: {exc.strerror or exc}") from exc
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise LoadError(_special(status.st_mode))
+        parts, total = [], 0
+        while True:
+            part = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not part:
+                break
+            parts.append(part)
+            total += len(part)
+            if total > limit:
+                raise _size_error(total, limit)
+        return b"".join(parts)
+    except OSError as exc:
+        raise LoadError(f"unreadable: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def _size_error(size: int, limit: int) -> LoadError:
+    return LoadError(
+        f"refused: the file is {size / 1048576:,.1f} MB; the budget is "
+        f"{limit / 1048576:g} MB per file (ASSISTANT_INGEST_MAX_FILE_MB)"
+    )
+
+
+def load_file(file: SourceFile, budget: Budget = DEFAULT_BUDGET) -> list[Article]:
     """Read one file into one or more articles; raise `LoadError` saying why it cannot."""
     suffix = file.path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
-    try:
-        raw = file.path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"unreadable: {exc.strerror or exc}") from exc
-    return parse_bytes(raw, file.source, suffix)
+    raw = read_regular(file.path, budget.max_file_bytes)
+    return parse_bytes(raw, file.source, suffix, budget)
 
 
-def parse_bytes(raw: bytes, source: str, suffix: str) -> list[Article]:
+def parse_bytes(
+    raw: bytes, source: str, suffix: str, budget: Budget = DEFAULT_BUDGET
+) -> list[Article]:
+    """The articles in the bytes of one file; `LoadError` if there are none or it is over
+    `budget` (checked before anything costly is built)."""
+    if len(raw) > budget.max_file_bytes:
+        raise _size_error(len(raw), budget.max_file_bytes)
     if b"\x00" in raw:
         raise LoadError("binary file (it contains NUL bytes)")
     try:
@@ -86,9 +262,9 @@ def parse_bytes(raw: bytes, source: str, suffix: str) -> list[Article]:
     if not text.strip():
         raise LoadError("empty file")
     if suffix in (".json", ".jsonl"):
-        articles = list(_json_articles(text, source, suffix))
+        articles = list(_json_articles(text, source, suffix, budget))
     elif suffix in (".html", ".htm"):
-        articles = [_html_article(text, source)]
+        articles = [_html_article(text, source, budget)]
     else:
         articles = [plain_article(text, source)]
     for article in articles:
@@ -113,10 +289,18 @@ def plain_article(text: str, source: str, title: str | None = None) -> Article:
         raise LoadError("empty text")
     return Article(
         source=source,
-        title=title or _title_of(text) or Path(source).stem,
+        title=clip_title(title or _title_of(text) or Path(source).stem),
         text=text,
         published=published_date(text),
     )
+
+
+def clip_title(title: str) -> str:
+    """A title as kept: one line of at most `MAX_TITLE_CHARS` characters."""
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+    return title
 
 
 def _title_of(text: str) -> str:
@@ -157,21 +341,69 @@ def parse_date(value: str) -> str | None:
         return None
 
 
-def _json_articles(text: str, source: str, suffix: str) -> Iterator[Article]:
+def _json_articles(text: str, source: str, suffix: str, budget: Budget) -> Iterator[Article]:
     if suffix == ".jsonl":
-        records = []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                records.append((f"{source}#{n}", _json_load(line, f"line {n}")))
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        _check_records(len(lines), budget)
+        _check_json_shape(text, budget)  # before any value is built
+        records = [(f"{source}#{n}", _json_load(line, f"line {n}")) for n, line in lines]
     else:
+        _check_json_shape(text, budget)
         data = _json_load(text, "file")
         items = data if isinstance(data, list) else [data]
+        _check_records(len(items), budget)
         single = len(items) == 1
         records = [(source if single else f"{source}#{i}", item) for i, item in enumerate(items, 1)]
     if not records:
         raise LoadError("no articles in file")
     for name, record in records:
         yield _json_article(record, name)
+
+
+def _check_records(count: int, budget: Budget) -> None:
+    if count > budget.max_records:
+        raise _over(
+            "the file holds",
+            f"{count:,} records",
+            budget.max_records,
+            "records per file",
+            "MAX_RECORDS",
+        )
+
+
+# JSON's structure outside its strings: a string is skipped whole, so brackets in text count not
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+
+
+def _check_json_shape(text: str, budget: Budget) -> None:
+    """Refuse JSON nested deeper, or with more values, than the budget allows, by a scan of
+    its brackets and commas (no value is built). In JSONL each line starts at depth 0."""
+    depth = values = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group(0)
+        if token in "[{":
+            depth += 1
+            values += 1
+            if depth > budget.max_depth:
+                raise _over(
+                    "JSON is nested more than",
+                    f"{budget.max_depth:,} levels deep",
+                    budget.max_depth,
+                    "levels",
+                    "MAX_DEPTH",
+                )
+        elif token in "]}":
+            depth = max(0, depth - 1)
+        elif token == ",":
+            values += 1
+        if values > budget.max_nodes:
+            raise _over(
+                "JSON holds more than",
+                f"{budget.max_nodes:,} values",
+                budget.max_nodes,
+                "values per file",
+                "MAX_NODES",
+            )
 
 
 def _json_load(text: str, where: str) -> object:
@@ -195,16 +427,59 @@ def _json_article(record: object, source: str) -> Article:
     url = record.get("url")
     return Article(
         source=source,
-        title=(title or "").strip() or _title_of(text) or Path(source).stem,
+        title=clip_title((title or "").strip() or _title_of(text) or Path(source).stem),
         text=text,
         published=parse_date(published) if isinstance(published, str) else published_date(text),
         url=url if isinstance(url, str) else None,
     )
 
 
-def _html_article(markup: str, source: str) -> Article:
+# Elements that never hold others; every other start tag opens a level until its end tag.
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr basefont bgsound "
+    "frame keygen".split()
+)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+
+
+def _check_html_shape(markup: str, budget: Budget) -> None:
+    """Refuse markup with more elements, or nested deeper, than the budget allows, by a scan
+    of its tags before the parser builds a tree (the tree costs memory per element, and a
+    parser keeps unclosed elements open: a million `<div>`s nest a million deep)."""
+    open_tags: list[str] = []
+    elements = 0
+    for match in _TAG.finditer(markup):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if closing:
+            if name in open_tags:
+                del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+            continue
+        elements += 1
+        if elements > budget.max_nodes:
+            raise _over(
+                "the HTML has more than",
+                f"{budget.max_nodes:,} elements",
+                budget.max_nodes,
+                "elements per file",
+                "MAX_NODES",
+            )
+        if name in _VOID or self_closing:
+            continue
+        open_tags.append(name)
+        if len(open_tags) > budget.max_depth:
+            raise _over(
+                "the HTML nests elements more than",
+                f"{budget.max_depth:,} deep",
+                budget.max_depth,
+                "levels",
+                "MAX_DEPTH",
+            )
+
+
+def _html_article(markup: str, source: str, budget: Budget = DEFAULT_BUDGET) -> Article:
     from bs4 import BeautifulSoup  # imported here: only HTML needs it
 
+    _check_html_shape(markup, budget)
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "header"]):
         tag.decompose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,6 +32,16 @@ class Store(Protocol):
     ) -> None:
         """Add or replace an article; readers see the old or the new version, never a mix.
         `units` are the chunks' sentence vectors, kept so questions need not embed them."""
+        ...
+
+    def put_articles(
+        self,
+        items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray, Sequence[UnitVectors]]],
+        between: Callable[[int], None] | None = None,
+    ) -> None:
+        """Add or replace several articles with one commit: readers see all or none of them.
+        `between(chunks_written)` runs after each batch of chunks; if it raises, nothing is
+        committed and the chunks written are deleted."""
         ...
 
     def unit_vectors(self, ids: Sequence[str]) -> dict[str, UnitVectors]:

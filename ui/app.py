@@ -7,14 +7,22 @@ from escaped text, so no article or question can inject markup.
 from __future__ import annotations
 
 import html
+import logging
 import socket
 import time
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant import SUPPORTED_SUFFIXES, Assistant, AssistantError, ConfigError, Settings
+from index.loader import strip_bidi
 from ui import render
+from ui.guard import Guard, allowed_names, configured_names
+from ui.uploads import UploadJobs
+
+log = logging.getLogger(__name__)
+_POLL = 0.5  # seconds between progress updates of a running upload
 
 HEAD = """
 <script>
@@ -38,7 +46,12 @@ document.addEventListener("click", (event) => {
 
 def _articles_table(bot: Assistant) -> list[list]:
     return [
-        [a.title, a.published or "", render.display_source(a.source), a.chunks]
+        [
+            render.display_title(a.title),
+            a.published or "",
+            render.display_source(a.source),
+            a.chunks,
+        ]
         for a in bot.articles()
     ]
 
@@ -48,16 +61,85 @@ def _removable(bot: Assistant) -> list[tuple[str, str]]:
     return render.source_choices([a.source for a in bot.articles()])
 
 
+def _error(exc: Exception) -> gr.Error:
+    """An error for the page: escaped, with no path of the serving machine in it."""
+    return gr.Error(html.escape(render.scrub_paths(str(exc))))
+
+
+def recent_history(questions: list[str], settings: Settings) -> list[str]:
+    """The most recent earlier questions that fit the history limits (oldest first): what a
+    follow-up in the web chat carries, however long the conversation has run."""
+    kept: list[str] = []
+    total = 0
+    for q in reversed(questions):
+        if len(kept) >= settings.max_history_turns or total + len(q) > settings.max_history_chars:
+            break
+        kept.append(q)
+        total += len(q)
+    return kept[::-1]
+
+
+def _upload_name(path: Path) -> str:
+    """The name an uploaded file is indexed under: its own name, without bidirectional
+    controls (they can make a name read as another on screen)."""
+    name = strip_bidi(path.name).strip()
+    return name or f"upload{path.suffix}"
+
+
+def _discard_upload(path: Path) -> None:
+    """Delete Gradio's temporary copy of an uploaded file (and its folder, once empty)."""
+    try:
+        root = Path(gr.utils.get_upload_folder()).resolve()
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root):
+            return
+        resolved.unlink(missing_ok=True)
+        if resolved.parent != root:
+            resolved.parent.rmdir()
+    except OSError:
+        pass  # another file still in its folder, or already gone
+
+
+def _outcome(job, refused: list[str]) -> str:
+    """The status box after an upload: one line a file."""
+    if job.cancelled:
+        return "\n".join([*refused, f"✗ Upload cancelled: {job.error}."])
+    if job.error is not None:
+        return "\n".join([*refused, f"✗ {render.scrub_paths(str(job.error))}"])
+    result = job.result
+    report = result.report
+    lines = list(refused)
+    skipped = {s.path: s.reason for s in report.skipped}
+    unchanged = set(report.unchanged)
+    for name, _ in job.files:
+        shown = render.display_source(name)
+        if name in skipped:
+            lines.append(f"✗ {shown}: {skipped[name]}")
+            continue
+        sources = result.sources.get(name, ())
+        fresh = [s for s in sources if s not in unchanged]
+        chunks = sum(result.chunks.get(s, 0) for s in fresh)
+        if not fresh:
+            lines.append(f"✓ {shown}: unchanged")
+        elif len(sources) == 1:
+            lines.append(f"✓ {shown}: indexed ({chunks:,} chunks)")
+        else:
+            lines.append(f"✓ {shown}: {len(fresh):,} articles indexed ({chunks:,} chunks)")
+    return "\n".join(lines)
+
+
 def build_app(bot: Assistant) -> gr.Blocks:
     settings = bot.settings
     max_bytes = int(settings.ui_max_upload_mb * 1024 * 1024)
+    jobs = UploadJobs(bot)
 
     def ask_api(question: str, history: list[str] | None = None) -> dict:
-        """Answer one question; the same dict as `Answer.to_dict()`."""
+        """Answer one question; the same dict as `Answer.to_dict()`. `history`: the earlier
+        questions of the conversation, oldest first (limited like the question itself)."""
         try:
-            return bot.ask(question, history=list(history or [])).to_dict()
+            return bot.ask(question, history=history if history is not None else []).to_dict()
         except AssistantError as exc:
-            raise gr.Error(html.escape(str(exc))) from exc
+            raise _error(exc) from exc
 
     def chat(question: str, turns: list[dict]):
         turns = list(turns or [])
@@ -66,15 +148,16 @@ def build_app(bot: Assistant) -> gr.Blocks:
         transcript = "".join(t["html"] for t in turns)
         yield render.pending(question) + transcript, turns, ""
         answer, partial = None, ""
+        history = recent_history([t["question"] for t in turns], settings)
         try:
-            for event in bot.ask_stream(question, history=[t["question"] for t in turns]):
+            for event in bot.ask_stream(question, history=history):
                 if isinstance(event, str):
                     partial += event
                     yield render.pending(question, partial) + transcript, turns, ""
                 else:
                     answer = event
         except AssistantError as exc:
-            raise gr.Error(html.escape(str(exc))) from exc
+            raise _error(exc) from exc
         assert answer is not None
         anchor = f"t{len(turns) + 1}-{int(time.time() * 1000) % 100000}"
         turns.append(
@@ -89,43 +172,70 @@ def build_app(bot: Assistant) -> gr.Blocks:
     def clear():
         return "", [], ""
 
-    def upload(files, progress=gr.Progress()):  # noqa: B008 (Gradio injects it this way)
+    def articles():
+        """The article list and remove choices as they are now (on page load, after changes)."""
+        try:
+            return _articles_table(bot), gr.update(choices=_removable(bot), value=None)
+        except AssistantError as exc:
+            raise _error(exc) from exc
+
+    def upload(files, request: gr.Request, progress=gr.Progress()):  # noqa: B008 (Gradio injects it this way)
+        """Index the uploaded files in the background, all or nothing, reporting progress
+        until done; Cancel upload stops it and keeps none of its articles."""
         if not files:
             raise gr.Error("Choose one or more files to upload.")
-        messages = []
-        for path in progress.tqdm(files, desc="Indexing"):
-            path = Path(path)
-            name = path.name
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                messages.append(f"✗ {name}: rejected, unsupported type {path.suffix or '(none)'}")
-                continue
-            size = path.stat().st_size
-            if size > max_bytes:
-                messages.append(
-                    f"✗ {name}: rejected, {size / 1e6:.1f} MB is over the "
-                    f"{settings.ui_max_upload_mb:g} MB limit"
-                )
-                continue
+        refused, accepted = [], []
+        for given in files:
+            path = Path(given)
+            name = _upload_name(path)
+            shown = render.display_source(name)
             try:
-                report = bot.add_document(path.read_bytes(), source=name)
-            except AssistantError as exc:
-                messages.append(f"✗ {name}: {exc}")
-                continue
-            state = "unchanged" if report.unchanged else "indexed"
-            messages.append(f"✓ {name}: {state} ({report.chunks_added} chunks)")
-        return (
-            "\n".join(messages),
-            _articles_table(bot),
-            gr.update(choices=_removable(bot), value=None),
-        )
+                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    refused.append(
+                        f"✗ {shown}: rejected, unsupported type {path.suffix or '(none)'}"
+                    )
+                    continue
+                try:
+                    size = path.stat().st_size
+                except OSError:
+                    refused.append(f"✗ {shown}: the uploaded file is gone; upload it again")
+                    continue
+                if size > max_bytes:
+                    refused.append(
+                        f"✗ {shown}: rejected, {size / 1e6:.1f} MB is over the "
+                        f"{settings.ui_max_upload_mb:g} MB limit"
+                    )
+                    continue
+                accepted.append((name, path.read_bytes()))
+            except OSError as exc:
+                refused.append(f"✗ {shown}: cannot read the upload ({exc.strerror or 'error'})")
+            finally:
+                _discard_upload(path)  # held in memory now; the temporary copy goes
+        if not accepted:
+            return "\n".join(refused), *articles()
+        job = jobs.start(request.session_hash or "", accepted)
+        while not job.finished.wait(_POLL):
+            progress(job.fraction(), desc=job.describe())
+            yield "\n".join([*refused, job.describe()]), gr.skip(), gr.skip()
+        yield _outcome(job, refused), *articles()
+
+    def cancel_upload(request: gr.Request) -> str:
+        """Cancel the uploads this page (or client) started; none of their articles are kept."""
+        cancelled = jobs.cancel(request.session_hash or "")
+        if not cancelled:
+            return "No upload is running."
+        return "Cancelling: none of the upload's articles will be kept."
 
     def remove(source: str | None):
-        if not source:
+        if not source or not isinstance(source, str):
             raise gr.Error("Choose an article to remove.")
-        removed = bot.remove(source)
+        try:
+            removed = bot.remove(source)
+        except AssistantError as exc:
+            raise _error(exc) from exc
         shown = render.display_source(source)
-        note = f"Removed {shown}." if removed else f"{shown} was not indexed."
-        return note, _articles_table(bot), gr.update(choices=_removable(bot), value=None)
+        note = f"Removed {shown}." if removed else f"{shown} is not indexed."
+        return note, *articles()
 
     def disagreements() -> str:
         try:
@@ -133,9 +243,10 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 return render.corpus_conflicts([], bot.article, indexed=False)
             return render.corpus_conflicts(bot.conflicts(), bot.article)
         except AssistantError as exc:
-            raise gr.Error(html.escape(str(exc))) from exc
+            raise _error(exc) from exc
 
-    with gr.Blocks(title="News assistant") as app:
+    # Uploaded files no endpoint took are deleted after an hour (checked every ten minutes).
+    with gr.Blocks(title="News assistant", delete_cache=(600, 3600)) as app:
         gr.Markdown(
             "## News assistant\nAnswers from the indexed articles only, every passage cited; "
             "says so when they do not answer; shows where they disagree."
@@ -160,7 +271,7 @@ def build_app(bot: Assistant) -> gr.Blocks:
             with gr.Tab("Articles"):
                 table = gr.Dataframe(
                     headers=["title", "date", "source", "chunks"],
-                    value=_articles_table(bot),
+                    value=[],  # read when a page loads, not when the server starts
                     interactive=False,
                     wrap=True,
                     elem_id="na-articles",
@@ -172,11 +283,20 @@ def build_app(bot: Assistant) -> gr.Blocks:
                     file_types=list(SUPPORTED_SUFFIXES),
                     elem_id="na-upload",
                 )
-                index_btn = gr.Button("Index uploaded files", elem_id="na-index")
+                with gr.Row():
+                    index_btn = gr.Button("Index uploaded files", elem_id="na-index", scale=3)
+                    cancel_btn = gr.Button("Cancel upload", elem_id="na-cancel", scale=1)
                 status = gr.Textbox(label="Status", interactive=False, lines=3, elem_id="na-status")
                 with gr.Row():
-                    pick = gr.Dropdown(choices=_removable(bot), label="Article to remove")
-                    remove_btn = gr.Button("Remove", variant="stop")
+                    # choices are read when a page loads; any source is accepted and checked
+                    # (a client that never loaded the page can still remove what it uploaded)
+                    pick = gr.Dropdown(
+                        choices=[],
+                        label="Article to remove",
+                        allow_custom_value=True,
+                        elem_id="na-pick",
+                    )
+                    remove_btn = gr.Button("Remove", variant="stop", elem_id="na-remove")
 
         question.submit(
             chat, [question, turns], [transcript, turns, question], api_visibility="private"
@@ -185,7 +305,11 @@ def build_app(bot: Assistant) -> gr.Blocks:
         reset.click(clear, None, [transcript, turns, question], api_visibility="private")
         refresh.click(disagreements, None, corpus, api_visibility="private")
         app.load(disagreements, None, corpus, api_visibility="private")
-        index_btn.click(upload, files, [status, table, pick], api_name="upload")
+        app.load(articles, None, [table, pick], api_visibility="private")
+        index_btn.click(
+            upload, files, [status, table, pick], api_name="upload", concurrency_limit=None
+        ).then(lambda: None, None, files, api_visibility="private")
+        cancel_btn.click(cancel_upload, None, status, api_name="cancel_upload")
         remove_btn.click(remove, pick, [status, table, pick], api_name="remove")
         gr.api(ask_api, api_name="ask")
     return app
@@ -211,9 +335,18 @@ def launch(
     if not port_free(host, port):
         raise ConfigError(f"port {port} on {host} is taken: choose another with --port")
     auth = tuple(settings.ui_auth.split(":", 1)) if settings.ui_auth else None
+    undone = bot.recover_uploads()  # an upload a killed server left unfinished keeps nothing
+    if undone:
+        log.warning("removed %d articles of an upload that did not finish", len(undone))
     bot.prepare()  # the first question should not pay for model start-up or index loading
     app = build_app(bot)
     app.queue(default_concurrency_limit=8)
+    guard = Middleware(
+        Guard,
+        names=allowed_names(host, settings.ui_allowed_hosts),
+        origins=configured_names(settings.ui_allowed_hosts),
+        attempts=settings.ui_login_attempts if auth else None,
+    )
     app.launch(
         server_name=host,
         server_port=port,
@@ -224,5 +357,6 @@ def launch(
         css=render.CSS,
         head=HEAD,
         footer_links=["api"],
+        app_kwargs={"middleware": [guard]},
     )
     return app

@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from assistant import Answer, Citation, Conflict, ConflictKind, ConflictSide
+from index.loader import strip_bidi
 
 CONTEXT = 220  # characters of article shown on each side of a quoted span
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -47,11 +48,33 @@ CSS = """
 
 def display_source(source: str) -> str:
     """How a source is shown: an absolute path below the working folder relative to it, any
-    other absolute path as its file name, anything else as given.
+    other absolute path as its file name, anything else as given; never with bidirectional
+    control characters (a right-to-left override can make "x\u202etxt.exe" read as another
+    name).
 
     A source is the article's id and stays exact in the API; on screen, the layout of the
     machine serving the chat is of no use to the reader and should not be shown to them.
     """
+    return strip_bidi(_shown_path(source))
+
+
+def display_title(title: str) -> str:
+    """A title as shown: without bidirectional control characters."""
+    return strip_bidi(title)
+
+
+# an absolute path in a message: starts with "/" not preceded by a word, a dot, ":" or "/"
+_ABSOLUTE = re.compile(r"(?<![\w.:/~])/[^\s:;,'\"()<>]+")
+
+
+def scrub_paths(message: str) -> str:
+    """A message with every absolute path in it shown as `display_source` shows a source
+    (relative to the working folder, or the bare name), so errors do not show the layout of
+    the serving machine."""
+    return _ABSOLUTE.sub(lambda m: display_source(m.group(0)), strip_bidi(message))
+
+
+def _shown_path(source: str) -> str:
     path = Path(source)
     if not path.is_absolute():
         return source
@@ -78,7 +101,7 @@ def source_choices(sources: list[str]) -> list[tuple[str, str]]:
 def _meta(title: str, published: str | None, source: str) -> str:
     date = f" · {escape(published)}" if published else ""
     shown = escape(display_source(source))
-    return f'<div class="na-meta"><b>{escape(title)}</b>{date} · {shown}</div>'
+    return f'<div class="na-meta"><b>{escape(display_title(title))}</b>{date} · {shown}</div>'
 
 
 def passage(text: str, start: int, end: int) -> str:

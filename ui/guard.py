@@ -1,0 +1,159 @@
+"""What the web chat accepts before Gradio sees a request: the Host it is addressed to, the
+Origin of a browser's request that changes something, and the pace of failed logins.
+
+- Host: an IP address, `localhost`, the name the server binds, or a configured name. A web
+  page on another name that resolves to this machine (DNS rebinding) is refused, so it cannot
+  read or drive the app through the browser of someone who can reach it.
+- Origin: a browser names the page a request comes from. A request that can change something
+  (anything but GET, HEAD, OPTIONS), and every websocket, must come from the app's own origin
+  or a configured name; `null` and other sites are refused. Programs that send no Origin
+  (gradio_client, curl) are not browsers driven by a page, and pass.
+- Logins: with a password set, a client address gets `attempts` failed logins a minute; past
+  that, every login from it is refused for the rest of the minute (429).
+
+A pure ASGI middleware (no buffering of streamed responses), given to the FastAPI app Gradio
+builds through `launch(app_kwargs={"middleware": [...]})`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections import deque
+from urllib.parse import urlsplit
+
+WINDOW = 60.0  # seconds over which failed logins are counted
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def host_name(value: str) -> str:
+    """The host part of a Host header or netloc, lower-case, without port or brackets."""
+    value = value.strip().lower()
+    if value.startswith("["):  # [::1]:7860
+        return value[1 : value.find("]")] if "]" in value else value[1:]
+    if value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    return value.rstrip(".")
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def configured_names(extra: str) -> frozenset[str]:
+    """The host names of a comma-separated setting (`ASSISTANT_UI_ALLOWED_HOSTS`)."""
+    return frozenset(n for n in (host_name(e) for e in extra.split(",")) if n)
+
+
+def allowed_names(bound: str, extra: str = "") -> frozenset[str]:
+    """The host names the app answers to besides IP addresses: localhost, the bound name and
+    the configured ones. Pages may send changing requests from the app's own origin and from
+    the configured names only."""
+    return frozenset({"localhost", host_name(bound)} - {""}) | configured_names(extra)
+
+
+class Guard:
+    def __init__(self, app, names: frozenset[str], origins: frozenset[str], attempts: int | None):
+        """`names`: host names answered besides IP addresses; `origins`: host names whose pages
+        may send changing requests besides the app's own origin; `attempts`: failed logins a
+        client address may make a minute (None: logins are not limited)."""
+        self.app, self.names, self.origins, self.attempts = app, names, origins, attempts
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        refusal = self._refusal(scope, headers, host)
+        if refusal is not None:
+            await _deny(scope, receive, send, 403, refusal)
+            return
+        if self.attempts is not None and _is_login(scope):
+            await self._login(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope, headers: dict[str, str], host: str) -> str | None:
+        name = host_name(host)
+        if not name or not (_is_ip(name) or name in self.names):
+            return "this address is not served here (the Host header is not one of the app's)"
+        changing = scope["type"] == "websocket" or scope.get("method", "GET") not in _SAFE
+        if not changing:
+            return None
+        origin = headers.get("origin")
+        if origin is None:
+            if headers.get("sec-fetch-site") == "cross-site":
+                return "requests from other sites are refused"
+            return None
+        parts = urlsplit(origin)
+        if origin == "null" or not parts.netloc:
+            return "requests from pages without an origin are refused"
+        if parts.netloc.lower() == host.lower() or host_name(parts.netloc) in self.origins:
+            return None
+        return "requests from other sites are refused (the Origin is not this app)"
+
+    async def _login(self, scope, receive, send) -> None:
+        client = (scope.get("client") or ("?", 0))[0]
+        now = time.monotonic()
+        with self._lock:
+            failures = self._failures.setdefault(client, deque())
+            while failures and now - failures[0] > WINDOW:
+                failures.popleft()
+            wait = WINDOW - (now - failures[0]) if len(failures) >= self.attempts else 0.0
+        if wait > 0:
+            await _deny(
+                scope,
+                receive,
+                send,
+                429,
+                f"too many failed logins: try again in {wait:.0f} s",
+                {"retry-after": str(int(wait) + 1)},
+            )
+            return
+        status: list[int] = []
+
+        async def watch(message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        with self._lock:
+            failures = self._failures.setdefault(client, deque())
+            if status and status[0] in (400, 401, 403):
+                failures.append(time.monotonic())
+            elif status and status[0] < 300:
+                failures.clear()
+            if len(self._failures) > 10_000:  # forget idle addresses
+                for key in [k for k, v in self._failures.items() if not v]:
+                    del self._failures[key]
+
+
+def _is_login(scope) -> bool:
+    return (
+        scope["type"] == "http"
+        and scope.get("method") == "POST"
+        and scope.get("path", "").rstrip("/").endswith("/login")
+    )
+
+
+async def _deny(scope, receive, send, status: int, text: str, extra: dict | None = None) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": text[:120]})
+        return
+    body = text.encode("utf-8")
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.encode(), v.encode()) for k, v in (extra or {}).items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
