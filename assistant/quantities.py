@@ -113,3 +113,27 @@ def agree(x: str, y: str) -> bool:
         if fx and fy and not fx & fy:
             return False
     return True
+
+
+_TOKEN = re.compile(r"\d[\d,.]*\d|[\w’'-]+")
+_QUALIFIER_REACH = 6  # words either side of a figure that say what, where or when it is
+
+
+def qualifiers(text: str, unit: str) -> set[str]:
+    """Names and years within a few words of the figures of `unit` (a stem, or "%"): what
+    the figure is of ("16.1% of the vote at the European elections": European, Union...).
+    Words that open the sentence are left out: their capital proves nothing."""
+    tokens = list(_TOKEN.finditer(text))
+    out: set[str] = set()
+    for value, found_unit in _QUANTITY.findall(text):
+        found_unit = _UNIT_ALIASES.get(found_unit.lower(), found_unit.lower())
+        if (stem(found_unit) if found_unit != "%" else "%") != unit:
+            continue
+        at = next((i for i, t in enumerate(tokens) if t.group(0) == value.split()[0]), None)
+        if at is None:
+            continue
+        for t in tokens[max(0, at - _QUALIFIER_REACH) : at + _QUALIFIER_REACH + 1]:
+            word = t.group(0)
+            if t.start() > 0 and (word[0].isupper() or _YEAR.fullmatch(word)):
+                out.add(re.sub(r"[’']s$", "", word))
+    return out

@@ -123,7 +123,35 @@ def name_spellings(articles: list[ArticleText]) -> list[tuple[str, str, Conflict
     return [
         (x, y, spelling_conflict(by_source[sa], x, by_source[sb], y))
         for sa, x, sb, y in spelling_pairs(names)
+        if same_story(by_source[sa], x, by_source[sb], y)
     ]
+
+
+def same_story(a: ArticleText, x: str, b: ArticleText, y: str) -> bool:
+    """Do the sentences that use the two spellings share another name? One person spelled two
+    ways stands beside the same names ("Damian Hockney" / "Damien Hockney", both with
+    "Kilroy-Silk"); two people a letter apart ("Andrea Arnold", "Andre Agassi") rarely do."""
+    return bool((_names_around(a, x) & _names_around(b, y)) - {x, y})
+
+
+def _names_around(article: ArticleText, name: str) -> set[str]:
+    out: set[str] = set()
+    for m in re.finditer(rf"\b{re.escape(name)}\b", article.text):
+        span = next((s for s in article.sentences if s.start <= m.start() < s.end), None)
+        if span:
+            lo, hi = span.start, span.end
+        else:  # the line holding it
+            lo = article.text.rfind("\n", 0, m.start()) + 1
+            end = article.text.find("\n", m.end())
+            hi = end if end >= 0 else len(article.text)
+        text = article.text[lo:hi]
+        out |= {
+            without_possessive(w.group(0))
+            for w in LETTERS_ONLY.finditer(text)
+            if w.group(0).lower() not in NOT_NAMES
+            and (not _opens_sentence(text, w.start()) or _NEXT_CAPITALISED.match(text, w.end()))
+        }
+    return out
 
 
 def _variants(names: Iterable[str]) -> dict[str, set[str]]:

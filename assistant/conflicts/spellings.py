@@ -14,6 +14,7 @@ from pathlib import Path
 from assistant.conflicts.name_spellings import (
     ArticleText,
     article_names,
+    same_story,
     spelling_conflict,
     spelling_pairs,
 )
@@ -85,7 +86,7 @@ class Spellings:
         return [
             spelling_conflict(text(sa), x, text(sb), y, chars)
             for sa, x, sb, y in pairs
-            if sa in views and sb in views
+            if sa in views and sb in views and same_story(text(sa), x, text(sb), y)
         ]
 
 

@@ -61,3 +61,24 @@ def test_values_are_exact_spans(sentence):
     for kind in AnswerType:
         for v in values(sentence, "", kind):
             assert sentence[v.start : v.end] == v.text
+
+
+def test_qualifiers_say_what_a_figure_is_of():
+    from assistant.quantities import qualifiers
+
+    assert "Erewash" in qualifiers("UKIP won 31% of the vote in Erewash in June.", "%")
+    assert qualifiers("The ferry Walrus carried 312 passengers.", "passeng") == {"Walrus"}
+    assert qualifiers("Sales rose 5% in a year.", "passeng") == set()  # another unit
+
+
+def test_a_spelling_counts_only_beside_the_same_names():
+    from assistant.conflicts.name_spellings import ArticleText, same_story
+
+    def article(text: str) -> ArticleText:
+        return ArticleText("x.txt", "", None, text, ())
+
+    a = article("Veritas named Damian Hockney as deputy to Robert Kilroy-Silk.")
+    b = article("Robert Kilroy-Silk was joined by Damien Hockney, a London member.")
+    c = article("The film was made by Damien Hirst and shown in Venice.")
+    assert same_story(a, "Damian", b, "Damien")
+    assert not same_story(a, "Damian", c, "Damien")
