@@ -82,6 +82,8 @@ def test_the_answer_keeps_the_text_the_model_wrote():
         "Ukraine to pursue peace. [7]",
         'Musk told attendees at the "Weekend" festival in Aspen he would encourage Ukraine to '
         "pursue peace. [7]",
+        "Musk told attendees at the 'Weekend' festival in 'Aspen' he would encourage Ukraine "
+        "to pursue peace. [7]",
         # a first name the evidence gives the same person elsewhere
         "Elon Musk denied Bremmer’s claims on Tuesday, saying the only time he spoke with "
         "Putin was 18 months ago. [1]",
@@ -179,8 +181,10 @@ def test_the_prompt_lists_the_disagreements_the_check_then_asks_for():
     assert check(both, EVIDENCE, [(1, 6)]).ok
 
 
-def test_a_refusal_is_the_models_own_uncited_words():
-    assert is_refusal("The articles do not say.")
-    assert is_refusal("The articles do not say when Eurasia Group was founded.")
-    assert not is_refusal("Kirby does not say who decides, he said. [1]")
-    assert not is_refusal(f"{FIRM}. [3]")
+def test_a_refusal_is_the_models_own_words():
+    assert is_refusal("The articles do not say.", EVIDENCE)
+    assert is_refusal("The articles do not say when Eurasia Group was founded.", EVIDENCE)
+    assert is_refusal("The articles do not say. [3]", EVIDENCE)  # a citation changes nothing
+    assert not is_refusal(f"{FIRM}. [3]", EVIDENCE)
+    said = {1: "Kirby does not say who decides, a spokesman said."}
+    assert not is_refusal("Kirby does not say who decides, a spokesman said. [1]", said)

@@ -63,7 +63,7 @@ class Generator:
             yield _fallback(base, f"language model unavailable: {exc}", started)
             return
         raw = "".join(parts).strip()
-        if raw and is_refusal(raw):
+        if raw and is_refusal(raw, evidence):
             verdict = Verdict(False, "the model said the evidence does not answer")
         else:
             # both sides of exactly the disagreements the prompt listed

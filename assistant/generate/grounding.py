@@ -165,13 +165,21 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def is_refusal(text: str) -> bool:
-    """Does the model say, in words of its own (a sentence it cites nothing for), that the
-    evidence does not answer? Cited evidence that happens to say "does not say" is no refusal."""
+def is_refusal(text: str, evidence: dict[int, str] | None = None) -> bool:
+    """Does the model say, in words of its own, that the evidence does not answer? A
+    sentence that says so and cites evidence saying the same ("Kirby does not say who
+    decides") is a quotation, not a refusal."""
     found = sentences(text)
     if not found:
         return bool(_REFUSAL.search(text))
-    return any(not s.groups and _REFUSAL.search(s.text) for s in found)
+    evidence = evidence or {}
+    for sentence in found:
+        said = _REFUSAL.search(sentence.text)
+        if said and not any(
+            said.group(0).lower() in evidence.get(n, "").lower() for n in sentence.markers
+        ):
+            return True
+    return False
 
 
 def attributed_evidence(quote: str) -> bool:
