@@ -232,9 +232,13 @@ def read_regular(path: Path, limit: int) -> bytes:
 
 def _size_error(size: int, limit: int) -> LoadError:
     return LoadError(
-        f"refused: the file is {size / 1048576:,.1f} MB; the budget is "
-        f"{limit / 1048576:g} MB per file (ASSISTANT_INGEST_MAX_FILE_MB)"
+        f"refused: the file is {_size(size)}; the budget is {_size(limit)} per file "
+        "(ASSISTANT_INGEST_MAX_FILE_MB)"
     )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:,.4g} MB" if n >= 104858 else f"{n:,} bytes"
 
 
 def load_file(file: SourceFile, budget: Budget = DEFAULT_BUDGET) -> list[Article]:

@@ -96,19 +96,26 @@ def index(
         bot = _open(store, must_exist=False)
         with tqdm(total=len(files), unit="file", desc="indexing", file=sys.stderr) as bar:
             report = bot.index(paths, progress=lambda _: bar.update(), sync=sync)
+        # nothing indexed, and only because of errors (an unreadable file, a FIFO, ...)
+        failed = bool(report.skipped) and not (
+            report.added or report.replaced or report.unchanged or report.removed
+        )
         if json_out:
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-            return
-        removed = f"{len(report.removed)} removed, " if sync else ""
-        typer.echo(
-            f"{len(report.added)} added, {len(report.replaced)} replaced, {removed}"
-            f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
-            f"{report.chunks_added} chunks written to {_store_name(bot)}"
-        )
-        if not (report.added or report.replaced or report.removed):
-            typer.echo("Nothing changed: the store already matches.")
+        else:
+            removed = f"{len(report.removed)} removed, " if sync else ""
+            typer.echo(
+                f"{len(report.added)} added, {len(report.replaced)} replaced, {removed}"
+                f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
+                f"{report.chunks_added} chunks written to {_store_name(bot)}"
+            )
+            if not (report.added or report.replaced or report.removed or report.skipped):
+                typer.echo("Nothing changed: the store already matches.")
         for skipped in report.skipped:
             typer.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+        if failed:
+            n = len(report.skipped)
+            _fail(f"nothing was indexed: {n} {'entry' if n == 1 else 'entries'} skipped (above)")
 
     _guard(run)
 
@@ -121,35 +128,49 @@ def ask(
     store: StoreOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per question")] = False,
 ) -> None:
-    """Answer a question from the indexed articles, with exact citations."""
+    """Answer a question from the indexed articles, with exact citations. With `-`, every
+    good line is answered and each bad one reported (exit status 1 if there was one)."""
 
-    from assistant import AssistantError, InputError
+    from assistant import AssistantError
 
     def run() -> None:
-        questions = (
-            [line for line in sys.stdin.read().splitlines() if line.strip()]
-            if question == "-"
-            else [question]
-        )
-        if not questions:
-            _fail("no questions on standard input")
         from assistant import Settings, check_question
 
+        if question == "-":  # (line number, question), blank lines passed over
+            lines = sys.stdin.read().splitlines()
+            questions = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+            if not questions:
+                _fail("no questions on standard input")
+        else:
+            questions = [(0, question)]
         limit = Settings().max_question_chars
-        for n, q in enumerate(questions, 1):  # all are checked before the model loads
+        problems: dict[int, str] = {}  # every question is checked before the model loads
+        for k, (line, q) in enumerate(questions, 1):
             try:
                 check_question(q, limit)
             except AssistantError as exc:
-                raise InputError(
-                    f"question {n}: {exc}" if len(questions) > 1 else str(exc)
-                ) from exc
-        # an empty store is answered, not refused: the answer says how to fill it
-        bot = _open(store, must_exist=True, need_articles=False)
-        for q in questions:
+                if not line:
+                    raise
+                problems[k] = f"question {k} (line {line}): {exc}"
+        bot = None
+        if len(problems) < len(questions):
+            # an empty store is answered, not refused: the answer says how to fill it
+            bot = _open(store, must_exist=True, need_articles=False)
+        for k, (_, q) in enumerate(questions, 1):
+            if k in problems:  # reported, and the batch goes on
+                typer.echo(f"error: {problems[k]}", err=True)
+                if json_out:
+                    typer.echo(
+                        json.dumps({"question": q, "error": problems[k]}, ensure_ascii=False)
+                    )
+                continue
+            assert bot is not None
             answer = bot.ask(q)
             typer.echo(
                 json.dumps(answer.to_dict(), ensure_ascii=False) if json_out else _human(answer)
             )
+        if problems:
+            raise typer.Exit(1)
 
     _guard(run)
 
