@@ -299,3 +299,40 @@ def test_budget_applies_to_the_cli_and_add_document(fake_embedder, tmp_path):
     assert [s.path for s in report.skipped] == [str(tmp_path / "four.jsonl")]
     assert os.path.basename(report.skipped[0].path) == "four.jsonl"
     assert "ASSISTANT_INGEST_MAX_RECORDS" in report.skipped[0].reason
+
+
+def test_waiting_uploads_are_bounded_and_cancel_reaches_queued_ones():
+    """A narrow unit test of the queue (a stand-in for the assistant that blocks)."""
+    import threading
+
+    from assistant import InputError
+    from ui.uploads import MAX_PENDING, UploadJobs
+
+    release = threading.Event()
+
+    class Blocking:
+        def upload(self, files, cancel, progress):
+            release.wait(30)
+            if cancel.is_set():
+                from index.indexer import Cancelled
+
+                raise Cancelled("cancelled")
+            raise AssertionError("not reached in this test")
+
+    jobs = UploadJobs(Blocking())  # type: ignore[arg-type]
+    started = [jobs.start("a" if i % 2 else "b", [("x.txt", b"x")]) for i in range(MAX_PENDING)]
+    with pytest.raises(InputError, match=f"{MAX_PENDING} uploads are already waiting"):
+        jobs.start("c", [("y.txt", b"y")])
+    assert len(jobs.cancel("a")) == MAX_PENDING // 2
+    assert len(jobs.cancel("b")) == MAX_PENDING // 2
+    release.set()
+    for job in started:
+        assert job.finished.wait(30) and job.cancelled
+    assert jobs.running() == []
+
+
+def test_gradio_cache_of_uploads_is_cleaned(served):
+    bot, _ = served
+    from ui.app import build_app
+
+    assert build_app(bot).delete_cache == (600, 3600)

@@ -133,6 +133,13 @@ def test_cross_site_posts_are_refused(served, tmp_path):
         f"{url}gradio_api/upload", files=files, headers={"Sec-Fetch-Site": "cross-site"}
     )
     assert got.status_code == 403
+    # nor can a page elsewhere read the app (Gradio would allow it for a non-local name)
+    for headers in (
+        {"Origin": "http://evil.example"},
+        {"Origin": "http://evil.example", "Host": "news.example.org"},
+    ):
+        got = httpx.get(f"{url}gradio_api/info", headers=headers)
+        assert got.status_code == 403, headers
     assert CNN_SOURCE in {a.source for a in bot.articles()}
 
 

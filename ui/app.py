@@ -213,7 +213,10 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 _discard_upload(path)  # held in memory now; the temporary copy goes
         if not accepted:
             return "\n".join(refused), *articles()
-        job = jobs.start(request.session_hash or "", accepted)
+        try:
+            job = jobs.start(request.session_hash or "", accepted)
+        except AssistantError as exc:
+            raise _error(exc) from exc
         while not job.finished.wait(_POLL):
             progress(job.fraction(), desc=job.describe())
             yield "\n".join([*refused, job.describe()]), gr.skip(), gr.skip()

@@ -4,10 +4,12 @@ Origin of a browser's request that changes something, and the pace of failed log
 - Host: an IP address, `localhost`, the name the server binds, or a configured name. A web
   page on another name that resolves to this machine (DNS rebinding) is refused, so it cannot
   read or drive the app through the browser of someone who can reach it.
-- Origin: a browser names the page a request comes from. A request that can change something
-  (anything but GET, HEAD, OPTIONS), and every websocket, must come from the app's own origin
-  or a configured name; `null` and other sites are refused. Programs that send no Origin
-  (gradio_client, curl) are not browsers driven by a page, and pass.
+- Origin: a browser names the page a request comes from whenever the request is not a plain
+  same-origin read. Such a request must come from the app's own origin or a configured name;
+  `null` and other sites are refused, whatever the method (a page elsewhere can neither call
+  the API nor read its answers). A request that changes something (anything but GET, HEAD,
+  OPTIONS) marked `Sec-Fetch-Site: cross-site` is refused even without an Origin. Programs
+  that send neither (gradio_client, curl) are not browsers driven by a page, and pass.
 - Logins: with a password set, a client address gets `attempts` failed logins a minute; past
   that, every login from it is refused for the rest of the minute (429).
 
@@ -85,12 +87,10 @@ class Guard:
         name = host_name(host)
         if not name or not (_is_ip(name) or name in self.names):
             return "this address is not served here (the Host header is not one of the app's)"
-        changing = scope["type"] == "websocket" or scope.get("method", "GET") not in _SAFE
-        if not changing:
-            return None
         origin = headers.get("origin")
         if origin is None:
-            if headers.get("sec-fetch-site") == "cross-site":
+            changing = scope["type"] == "websocket" or scope.get("method", "GET") not in _SAFE
+            if changing and headers.get("sec-fetch-site") == "cross-site":
                 return "requests from other sites are refused"
             return None
         parts = urlsplit(origin)

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from assistant import Assistant, AssistantError
+from assistant import Assistant, AssistantError, InputError
 from index.indexer import Cancelled, UploadReport
 
 log = logging.getLogger(__name__)
 
+MAX_PENDING = 8  # uploads waiting or running at once (each holds its files in memory)
 STAGES = {"queued": "waiting for an earlier upload", "reading": "reading", "embedding": "embedding"}
 _STAGE_UNITS = {"reading": "files", "embedding": "sentences", "writing": "chunks"}
 
@@ -74,8 +75,14 @@ class UploadJobs:
         self._worker.start()
 
     def start(self, owner: str, files: list[tuple[str, bytes]]) -> UploadJob:
+        """Queue an upload; `InputError` if `MAX_PENDING` are already waiting or running."""
         job = UploadJob(next(self._ids), owner, files)
         with self._lock:
+            if len(self._jobs) >= MAX_PENDING:
+                raise InputError(
+                    f"{len(self._jobs)} uploads are already waiting or running: "
+                    "try again when one has finished"
+                )
             self._jobs[job.id] = job
         self._queue.put(job)
         return job
