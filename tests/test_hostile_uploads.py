@@ -336,3 +336,44 @@ def test_gradio_cache_of_uploads_is_cleaned(served):
     from ui.app import build_app
 
     assert build_app(bot).delete_cache == (600, 3600)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail(f"Chromium not found at {chromium}: apt-get install chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_browser_shows_progress_and_cancels(served, browser, tmp_path):
+    bot, url = served
+    before = _sources(bot)
+    path = tmp_path / "browser-feed.jsonl"
+    path.write_bytes(_records(900, sentences=3, word="canal"))
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    status = "() => document.querySelector('#na-status textarea')?.value || ''"
+    try:
+        page.goto(url)
+        page.get_by_role("tab", name="Articles").click()
+        page.set_input_files("#na-upload input[type=file]", str(path))
+        page.click("#na-index")
+        page.wait_for_function(f"({status})().includes('embedding')", timeout=120000)
+        shown = page.evaluate(status)
+        assert "Indexing browser-feed.jsonl: embedding" in shown and "%" in shown
+        page.click("#na-cancel")
+        page.wait_for_function(f"({status})().includes('Upload cancelled')", timeout=120000)
+        assert "none of its articles were kept" in page.evaluate(status)
+    finally:
+        page.close()
+    assert _sources(bot) == before
