@@ -137,3 +137,26 @@ def qualifiers(text: str, unit: str) -> set[str]:
             if t.start() > 0 and (word[0].isupper() or _YEAR.fullmatch(word)):
                 out.add(re.sub(r"[’']s$", "", word))
     return out
+
+
+def same_slot(x: str, y: str) -> bool:
+    """Are the differing figures of two statements figures of the same thing? Not when a name
+    or year beside a figure in one is never mentioned in the other ("31% of the vote in
+    Erewash" / "16.1% of the vote at the European elections")."""
+    qx, qy = quantities(x), quantities(y)
+    for unit in {u for u, _ in qx} & {u for u, _ in qy}:
+        if _unmatched(qualifiers(x, unit), y) or _unmatched(qualifiers(y, unit), x):
+            return False
+    return True
+
+
+def _unmatched(names: set[str], other: str) -> set[str]:
+    """The names `other` never mentions (days, months and titles aside)."""
+    said = {re.sub(r"[’']s$", "", w) for w in _TOKEN.findall(other)}
+    return {n for n in names if n not in said and n.lower() not in _NOT_QUALIFIERS}
+
+
+_NOT_QUALIFIERS = frozenset(
+    "mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday january february "
+    "march april may june july august september october november december".split()
+)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from assistant.conflicts.claims import Claim, quote_segments
 from assistant.conflicts.features import BREAK, Features, content_stems, features, is_negator, near
 from assistant.conflicts.kinds import ConflictKind
-from assistant.names import NOT_NAMES, without_possessive
-from assistant.quantities import qualifiers
+from assistant.names import without_possessive
 from index.records import Span
 from index.terms import fold, one_edit, words
 
@@ -239,14 +238,7 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
     for unit in sorted(units_a & {u for u, _ in fb.quantities}):
         va = {v for u, v in fa.quantities if u == unit}
         vb = {v for u, v in fb.quantities if u == unit}
-        # a name or year beside one figure that the other report never mentions says the
-        # figures are of different things ("31% of the vote in Erewash" / "16.1% ... at the
-        # European elections")
-        same_slot = not (
-            _unmatched(qualifiers(a.text, unit), b.text)
-            or _unmatched(qualifiers(b.text, unit), a.text)
-        )
-        if not va & vb and same_slot and (unit in stems or unit == "%" or len(stems) >= 2):
+        if not va & vb and (unit in stems or unit == "%" or len(stems) >= 2):
             # the unit as the first report writes it ("passengers"), not its stem
             shown = "%" if unit == "%" else f" {_surface(a.text, {unit}, 1) or unit}"
             summary = (
@@ -256,12 +248,6 @@ def numbers_and_dates(a: Claim, b: Claim, sim: float) -> Finding | None:
             )
             return Finding(ConflictKind.NUMERIC, summary, a.span, b.span, sim)
     return None
-
-
-def _unmatched(names: set[str], other: str) -> set[str]:
-    """The names the other text never mentions (days, months and titles aside)."""
-    said = {without_possessive(w) for w in re.findall(r"[\w’'-]+", other)}
-    return {n for n in names if n not in said and n.lower() not in NOT_NAMES}
 
 
 def _close_dates(fa: Features, fb: Features) -> bool:
