@@ -162,7 +162,7 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
         matches = [m for m in NAME_RUN.finditer(sentence) if _is_name(m.group(0))]
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
-        if kind in _NUMERIC:  # the day and year of a date are no figures
+        if matches and kind in _NUMERIC:  # the day and year of a date are no figures
             dates = [m.span() for m in _DATE.finditer(sentence)]
             matches = [
                 m for m in matches if not any(a < m.end() and m.start() < b for a, b in dates)
