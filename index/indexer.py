@@ -233,13 +233,13 @@ class Indexer:
             except LoadError as exc:
                 skipped.append(Skipped(name, str(exc)))
                 continue
-            fresh = []
+            fresh, same = [], []
             for article in articles:
                 if article.source in seen:
                     continue  # a file given twice is indexed once
                 seen.add(article.source)
                 if self.store.article_sha(article.source) == article.sha256:
-                    unchanged.append(article.source)
+                    same.append(article.source)
                 else:
                     fresh.append((article, chunk_article(article, self.chunk_chars, self.overlap)))
             count = sum(len(chunks) for _, chunks in fresh)
@@ -256,11 +256,11 @@ class Indexer:
                         "(ASSISTANT_INGEST_MAX_CHUNKS)",
                     )
                 )
-                for article, _ in fresh:
-                    seen.discard(article.source)
+                seen.difference_update([*(a.source for a, _ in fresh), *same])
                 continue
             total_chunks += count
             planned.extend(fresh)
+            unchanged.extend(same)
             per_file[name] = tuple(a.source for a in articles)
         tell("reading", len(files), len(files))
 
