@@ -125,11 +125,12 @@ def qualifiers(text: str, unit: str) -> set[str]:
     Words that open the sentence are left out: their capital proves nothing."""
     tokens = list(_TOKEN.finditer(text))
     out: set[str] = set()
-    for value, found_unit in _QUANTITY.findall(text):
-        found_unit = _UNIT_ALIASES.get(found_unit.lower(), found_unit.lower())
+    for m in _QUANTITY.finditer(text):
+        found_unit = _UNIT_ALIASES.get(m.group(2).lower(), m.group(2).lower())
         if (stem(found_unit) if found_unit != "%" else "%") != unit:
             continue
-        at = next((i for i, t in enumerate(tokens) if t.group(0) == value.split()[0]), None)
+        # the token where this figure stands (by position: a figure may occur twice)
+        at = next((i for i, t in enumerate(tokens) if t.end() > m.start()), None)
         if at is None:
             continue
         for t in tokens[max(0, at - _QUALIFIER_REACH) : at + _QUALIFIER_REACH + 1]:

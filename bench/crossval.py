@@ -14,6 +14,11 @@ next to the code that uses it:
 - `assistant.conflicts.answers.MARGIN` and `MIN_COVERAGE`: which sentences count as a
   source's own answer when answers are compared.
 
+Only these five values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
+types.py) and the rule changes of the same round were written while reading the BBC
+questions, so the cross-validated figures still owe them something; WikiContradict, which
+nothing here reads, is the cleaner held-out check.
+
 Run: `.venv/bin/python bench/crossval.py` (about three minutes on two cores). Without
 ../shared it says so and stops.
 """
@@ -77,6 +82,7 @@ def clusters_of(readme: Path) -> dict[str, str]:
 def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
     """Rows of every question under every parameter setting (retrieval done once)."""
     out: dict[tuple, list[Row]] = {}
+    saved = scoring.TYPE_WEIGHT, composer.TYPED_MARGIN
     for q in questions:
         query = standalone_query(q.question, list(q.history))
         vector = bot.corpus.embed_query(query)
@@ -106,7 +112,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                     )
                     setting = (weight, floor, typed_margin, margin, cover)
                     out.setdefault(setting, []).append(row)
-    scoring.TYPE_WEIGHT, composer.TYPED_MARGIN = 0.0, -1.0
+    scoring.TYPE_WEIGHT, composer.TYPED_MARGIN = saved
     return out
 
 
@@ -177,7 +183,7 @@ def main() -> int:
         report["sets"][name] = {
             "fitted": figures([r for r in by_setting[fitted] if keep(r)]),
             "cross_validated": figures([r for r in held_out if keep(r)]),
-            "before (all off, min_confidence 0.42)": figures(
+            "these five off (min_confidence 0.42), today's rules": figures(
                 [r for r in by_setting[(0.0, 0.42, -1.0, -1.0, 0.3)] if keep(r)]
             ),
         }

@@ -84,7 +84,8 @@ def main(path: Path = DATA) -> dict:
         f"{alarms[1] / alarms[2]:.1%} |"
     )
     print("kinds found on pairs:", dict(kinds))
-    # nothing here is fitted on WikiContradict; the halves show how much the figure varies
+    # no value is fitted on WikiContradict (one rule's scope was decided on it: see README);
+    # the two halves show how much the figure varies
     print(
         "explicit recall in the answer by question ID: "
         + ", ".join(f"{k} {v[0] / v[1]:.1%} of {v[1]}" for k, v in sorted(by_parity.items()))

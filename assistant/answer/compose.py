@@ -69,7 +69,8 @@ def compose(
         )
         if _max_sim(s, chosen) < limit:
             chosen.append(s)
-    chosen += _typed_completion(chosen, scored, min_confidence)
+    if len(chosen) < max_sentences:
+        chosen += _typed_completion(chosen, scored, min_confidence)
 
     citations: dict[tuple[str, int], Citation] = {}
     cited: list[ScoredSentence] = []
@@ -95,13 +96,17 @@ def _typed_completion(
 ) -> list[ScoredSentence]:
     """The best sentence stating the asked-for type, when none of `chosen` does: the topical
     lead sentence often names the event and a later one gives the figure."""
-    if TYPED_MARGIN < 0 or chosen[0].typed is not False or any(c.typed for c in chosen):
+    # typed is None when the question asks for no particular type: nothing to complete
+    if TYPED_MARGIN < 0 or chosen[0].typed is None or any(c.typed for c in chosen):
         return []
     floor = chosen[0].score - TYPED_MARGIN
     return [
         s
         for s in scored
-        if s.typed and s.score >= floor and confidence(s) >= min_confidence * _BACKING_SLACK
+        if s.typed
+        and s.score >= floor
+        and confidence(s) >= min_confidence * _BACKING_SLACK
+        and _max_sim(s, chosen) < _CORROBORATES  # not stated, nor backing what is
     ][:1]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from assistant.names import NAME_RUN, NOT_NAMES, QUESTION_WORDS
+from assistant.quantities import days_ago, full_dates, years
 
 
 class AnswerType(Enum):
@@ -106,15 +107,15 @@ _NUMBER = re.compile(
     rf"(?:\s(?:million|billion|thousand|hundred))?\b",
     re.I,
 )
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# Month names only capitalised: "may" and "march" are verbs.
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s)?(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?"
-    rf"(?:,?\s\d{{4}})?\b|\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:{_DAYS})\b|\b(?:yesterday|today|"
-    rf"tomorrow|tonight)\b|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|"
-    rf"winter)\b|\b(?:the )?end of (?:the )?(?:{_MONTHS}|year|month)\b|\b\d{{1,2}}:\d\d\b|"
-    rf"\b\d{{3,4}} (?:gmt|bst)\b",
-    re.I,
+    rf"(?:,?\s\d{{4}})?\b|\b(?:1[5-9]\d\d|20\d\d)\b|(?i:\b(?:{_DAYS})\b|\b(?:yesterday|"
+    rf"today|tomorrow|tonight)\b|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|"
+    rf"winter)\b|\b(?:the )?end of (?:the )?(?:year|month)\b)|\b(?:the )?[Ee]nd of (?:{_MONTHS})\b"
+    rf"|\b\d{{1,2}}:\d\d\b|\b\d{{3,4}} (?i:gmt|bst)\b"
 )
 _DURATION = re.compile(
     rf"\b(?:{_AMOUNT}|{_WORDS}|a|an|a few|several)\s(?:seconds?|minutes?|hours?|days?|weeks?|"
@@ -145,11 +146,21 @@ class Value:
     kind: AnswerType
 
     @property
-    def key(self) -> str:
-        """The value as compared across sentences: "£4bn" and "£4 bn" are one value."""
+    def key(self) -> str | None:
+        """The value as compared across sentences ("£4bn" and "£4 bn" are one value); None
+        when it cannot be compared safely ("the end of March" against "a few months")."""
         if self.kind in _NUMERIC:
             return normalise(self.text)
-        return " ".join(self.text.lower().replace("-", " ").split())
+        if self.kind is AnswerType.NAME:
+            return " ".join(self.text.lower().replace("-", " ").split())
+        if self.kind is AnswerType.DURATION:
+            days = days_ago(f"{self.text} ago")
+            return f"{days[0][0]:g} days" if days else None
+        dates, years_ = full_dates(self.text), years(self.text)
+        if dates:
+            year, month, day = min(dates)
+            return f"{year}-{month:02d}-{day:02d}"
+        return str(min(years_)) if years_ and self.text.strip().isdigit() else None
 
 
 def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]:
@@ -182,26 +193,53 @@ def _is_name(run: str) -> bool:
     return not (len(words) == 1 and (words[0].lower() in NOT_NAMES | QUESTION_WORDS))
 
 
-_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-_SMALL = {w: i for i, w in enumerate(_NUMBER_WORDS[:20], 1)}
-_SMALL.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60})
-_SMALL.update({"seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
+_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "bn": 1e9,
+    "billion": 1e9,
+    "trillion": 1e12,
+}
+_UNITS_WORDS = dict(zip(_NUMBER_WORDS[:19], range(1, 20), strict=True))
+_UNITS_WORDS.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60})
+_UNITS_WORDS.update({"seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12})
+_CURRENCY_WORDS = {"pound": "£", "dollar": "$", "euro": "€", "yen": "¥"}
 
 
 def normalise(text: str) -> str:
-    """A comparable form: numbers as one figure ("4m", "four million", "4,000,000" agree),
-    everything else lower case with single spaces."""
+    """A comparable form: numbers as one figure ("4m", "four million", "4,000,000" agree;
+    "£4bn" and "4 billion pounds" too), everything else lower case with single spaces."""
     low = " ".join(text.lower().replace("-", " ").split())
-    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s?(k|thousand|m|million|bn|billion)?\b", low)
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s?(k|thousand|m|million|bn|billion|trillion)?\b", low)
     if m:
         number = float(m.group(1).replace(",", "")) * _SCALES.get(m.group(2) or "", 1)
     else:
-        words = [_SMALL[w] for w in low.split() if w in _SMALL]
-        if not words:
+        number = _spelled(low)
+        if number is None:
             return low
-        number = float(sum(words))
-        scale = re.search(r"\b(thousand|million|billion)\b", low)
-        number *= _SCALES[scale.group(1)] if scale else 1
     unit = "%" if "%" in low or "per cent" in low or "percent" in low else ""
     currency = next((c for c in "£$€¥" if c in low), "")
-    return f"{currency}{number:g}{unit}"
+    currency = currency or next((c for w, c in _CURRENCY_WORDS.items() if w in low), "")
+    return f"{currency}{number!r}{unit}"
+
+
+def _spelled(low: str) -> float | None:
+    """A number written in words: "three hundred thousand" -> 300000.0."""
+    total = current = 0.0
+    seen = False
+    for word in low.split():
+        if word in _UNITS_WORDS:
+            current += _UNITS_WORDS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word in ("thousand", "million", "billion", "trillion"):
+            total += (current or 1) * _SCALES[word]
+            current = 0.0
+        elif word == "half":
+            current += 0.5
+        else:
+            continue
+        seen = True
+    return total + current if seen else None

@@ -38,7 +38,8 @@ class _SourceAnswer:
 
     @property
     def keys(self) -> set[str]:
-        return {v.key for v in self.values}
+        """The values that can be compared ("the end of March" cannot be, against a date)."""
+        return {v.key for v in self.values if v.key is not None}
 
 
 def answer_disagreements(
@@ -64,10 +65,13 @@ def answer_disagreements(
         if found:
             best[s.source] = _SourceAnswer(s, found)
     answers = list(best.values())
+    if len(answers) < 2:
+        return []
+    first = answers[0]
     return [
-        _conflict(answers[0], other, kind, article)
+        _conflict(first, other, kind, article)
         for other in answers[1:]
-        if not answers[0].keys & other.keys
+        if first.keys and other.keys and not first.keys & other.keys
     ]
 
 
@@ -81,8 +85,7 @@ def _conflict(
     conflict_kind = ConflictKind.NUMERIC if numeric else ConflictKind.DATE
     summary = f"The reports answer differently: {shown_a} in one, {shown_b} in the other."
     sides = [_side(a.sentence, view_a), _side(b.sentence, view_b)]
-    dated = view_a.published and view_b.published and view_a.published != view_b.published
-    if dated:
+    if view_a.published and view_b.published and view_a.published != view_b.published:
         # the later report leads: it may be a correction or an update of the earlier one
         later_first = view_b.published > view_a.published
         new, old = (b, a) if later_first else (a, b)

@@ -52,8 +52,13 @@ def corpus_conflicts(
     # the same thing. A trade: on bbc_dev it raised the list's precision, on WikiContradict
     # it cost corpus-wide recall; per answer (where the question does that work) it cost
     # recall and bought nothing, so it is applied here only.
-    found = [c for c in found if c.kind != ConflictKind.NUMERIC or _same_slot(c)]
+    found = [c for c in found if c.kind not in _FIGURES or _same_slot(c)]
     return grouped(rank(found))
+
+
+# kinds that may compare figures ("outdated" is a numeric, date or factual one between dated
+# reports; for the latter two `same_slot` finds no shared figures and keeps them)
+_FIGURES = (ConflictKind.NUMERIC, ConflictKind.OUTDATED)
 
 
 def _same_slot(conflict: Conflict) -> bool:

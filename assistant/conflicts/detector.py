@@ -185,7 +185,13 @@ def grouped(conflicts: list[Conflict]) -> list[Conflict]:
     left = list(conflicts)
     groups: list[tuple[int, Conflict]] = []
     while left:
-        shared = Counter((c.kind, _key(s)) for c in left for s in c.sides)
+        # "outdated" stays pairwise: each pair leads with its newer report
+        shared = Counter(
+            (c.kind, _key(s)) for c in left if c.kind != ConflictKind.OUTDATED for s in c.sides
+        )
+        if not shared:
+            groups += [(conflicts.index(c), c) for c in left]
+            break
         (kind, anchor), count = shared.most_common(1)[0]
         if count < 2:
             groups += [(conflicts.index(c), c) for c in left]

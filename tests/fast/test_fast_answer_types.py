@@ -82,3 +82,28 @@ def test_a_spelling_counts_only_beside_the_same_names():
     c = article("The film was made by Damien Hirst and shown in Venice.")
     assert same_story(a, "Damian", b, "Damien")
     assert not same_story(a, "Damian", c, "Damien")
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "same"),
+    [
+        ("one hundred", "101", False),
+        ("three hundred thousand", "300,000", True),
+        ("£1 trillion", "£1", False),
+        ("£4bn", "4 billion pounds", True),
+        ("163m dollars", "$163m", True),
+        ("1,234,567", "1,234,568", False),
+    ],
+)
+def test_figures_compare_by_value(x, y, same):
+    assert (normalise(x) == normalise(y)) is same
+
+
+def test_dates_and_durations_compare_by_meaning():
+    def keys(text: str, kind: AnswerType) -> list:
+        return [v.key for v in values(text, "When?", kind)]
+
+    assert keys("The PM may call it soon; protesters will march.", AnswerType.DATE) == []
+    assert keys("on 5 May 2005", AnswerType.DATE) == keys("on May 5, 2005", AnswerType.DATE)
+    assert keys("for nine months", AnswerType.DURATION) == keys("for 9 months", AnswerType.DURATION)
+    assert keys("before the end of March", AnswerType.DATE) == [None]  # not comparable
