@@ -43,14 +43,13 @@ QUESTION_WORDS = frozenset(
     "what when where which who whom whose why how did does do is are was were can could "
     "should would will has have had according".split()
 )
-# Capitalised for being first, or for being a day or a title: no name.
+# Capitalised for being first, or for being a day, a month or a title: no name.
 NOT_NAMES = frozenset(
     "the a an in on at but and or if he she it they we i his her its their this that these "
     "those when while after before as according speaking asked based last next since until "
-    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr".split()
-)
-# Capitalised as months; also surnames ("Theresa May"), so only the spelling check skips them.
-MONTHS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr "
+    # months too: kept as names they pair unrelated figures ("31 March" / "March 2005"); the
+    # price is that "Theresa May" loses "May"
     "january february march april may june july august september october november december".split()
 )
 

@@ -13,13 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.conflicts.kinds import ConflictKind
-from assistant.names import (
-    LETTERS_ONLY,
-    MONTHS,
-    NOT_NAMES,
-    SPELLING_VARIANT,
-    without_possessive,
-)
+from assistant.names import LETTERS_ONLY, NOT_NAMES, SPELLING_VARIANT, without_possessive
 from assistant.records import Conflict, ConflictSide
 from index.chunker import sentence_at
 from index.records import Span
@@ -46,7 +40,7 @@ def article_names(text: str) -> frozenset[str]:
     names = {
         word
         for m, word in found
-        if word.lower() not in NOT_NAMES | MONTHS
+        if word.lower() not in NOT_NAMES
         and (not _opens_sentence(text, m.start()) or _NEXT_CAPITALISED.match(text, m.end()))
     }
     counts = Counter(word for _, word in found if word in names)
