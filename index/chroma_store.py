@@ -388,6 +388,35 @@ class ChromaStore:
         self._call(lambda: self._articles.delete(ids=[_article_id(source)]))
         return existed
 
+    def remove_articles(self, sources: Sequence[str]) -> list[str]:
+        """Remove several articles with one commit (tombstones and one new stamp, as
+        `remove_article` does for one); the sources that were indexed."""
+        current = self._state()
+        present = [s for s in dict.fromkeys(sources) if s in current]
+        if not present:
+            return []
+        stamp, before = uuid.uuid4().hex, self._read_stamp()
+        size = max(1, self._batch - 1)  # one place for the stamp
+        for lo in range(0, len(present), size):
+            part = present[lo : lo + size]
+            self._call(
+                lambda part=part: self._articles.upsert(
+                    ids=[*(_article_id(s) for s in part), _STAMP_ID],
+                    embeddings=[[1.0]] * (len(part) + 1),
+                    documents=[""] * (len(part) + 1),
+                    metadatas=[
+                        *({"source": s, "sha256": "", _REMOVED: True} for s in part),
+                        {"revision": stamp},
+                    ],
+                )
+            )
+        self._committed_all(dict.fromkeys(present), stamp, before)
+        for lo in range(0, len(present), _PAGE):
+            part = present[lo : lo + _PAGE]
+            self._call(lambda part=part: self._chunks.delete(where={"source": {"$in": part}}))
+            self._call(lambda part=part: self._articles.delete(ids=[_article_id(s) for s in part]))
+        return present
+
     def sweep(self) -> int:
         """Delete chunks no current article owns (left by an interrupted run)."""
         self.invalidate()

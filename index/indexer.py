@@ -334,9 +334,7 @@ class Indexer:
             if pid != os.getpid() and _alive(pid):
                 continue  # another process is still uploading
             found = True
-            for source in sources:
-                if self.store.remove_article(source):
-                    removed.append(source)
+            removed.extend(self.store.remove_articles(sources))
             marker.unlink(missing_ok=True)
         if found:
             self.store.sweep()

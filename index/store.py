@@ -50,6 +50,10 @@ class Store(Protocol):
 
     def remove_article(self, source: str) -> bool: ...
 
+    def remove_articles(self, sources: Sequence[str]) -> list[str]:
+        """Remove several articles with one commit; the sources that were indexed."""
+        ...
+
     def sweep(self) -> int:
         """Delete chunks no current article owns (left by an interrupted run); how many."""
         ...
