@@ -241,25 +241,20 @@ class Indexer:
                 if self.store.article_sha(article.source) == article.sha256:
                     same.append(article.source)
                 else:
-                    fresh.append((article, chunk_article(article, self.chunk_chars, self.overlap)))
-            count = sum(len(chunks) for _, chunks in fresh)
+                    fresh.append(article)
+            # a cheap floor first: chunking a large file takes seconds the budget can spare
+            floor = sum(_fewest_chunks(a.text, self.chunk_chars) for a in fresh)
+            chunked: list[tuple[Article, list[Chunk]]] = []
+            count = floor
+            if total_chunks + floor <= max_chunks:
+                chunked = [(a, chunk_article(a, self.chunk_chars, self.overlap)) for a in fresh]
+                count = sum(len(chunks) for _, chunks in chunked)
             if total_chunks + count > max_chunks:
-                found = (
-                    f"its {count:,} chunks would take this upload to {total_chunks + count:,}"
-                    if total_chunks
-                    else f"it makes {count:,} chunks"
-                )
-                skipped.append(
-                    Skipped(
-                        name,
-                        f"refused: {found}; the budget is {max_chunks:,} chunks per upload "
-                        "(ASSISTANT_INGEST_MAX_CHUNKS)",
-                    )
-                )
-                seen.difference_update([*(a.source for a, _ in fresh), *same])
+                skipped.append(_over_chunks(name, count, total_chunks, max_chunks, not chunked))
+                seen.difference_update([*(a.source for a in fresh), *same])
                 continue
             total_chunks += count
-            planned.extend(fresh)
+            planned.extend(chunked)
             unchanged.extend(same)
             per_file[name] = tuple(a.source for a in articles)
         tell("reading", len(files), len(files))
@@ -341,6 +336,28 @@ class Indexer:
         if removed:
             log.warning("removed %d articles of an interrupted upload", len(removed))
         return removed
+
+
+def _fewest_chunks(text: str, chunk_chars: int) -> int:
+    """A floor on the chunks `text` makes: a chunk spans at most `chunk_chars` characters (the
+    chunker cuts longer sentences), and the chunks cover every character that is not white
+    space."""
+    visible = sum(len(word) for word in text.split())
+    return -(-visible // chunk_chars)
+
+
+def _over_chunks(name: str, count: int, before: int, budget: int, floor: bool) -> Skipped:
+    least = "at least " if floor else ""
+    found = (
+        f"its {least}{count:,} chunks would take this upload to {least}{before + count:,}"
+        if before
+        else f"it makes {least}{count:,} chunks"
+    )
+    return Skipped(
+        name,
+        f"refused: {found}; the budget is {budget:,} chunks per upload "
+        "(ASSISTANT_INGEST_MAX_CHUNKS)",
+    )
 
 
 def _write_marker(folder: Path, sources: list[str]) -> Path:

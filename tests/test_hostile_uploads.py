@@ -90,18 +90,25 @@ def test_chunk_budget_per_upload(served, tmp_path):
     from gradio_client import handle_file
 
     bot, url = served
-    text = "Long report\n\n" + " ".join(
-        f"Sentence number {i} of the long report says something about harbour {i}."
-        for i in range(12_000)
-    )
+    sentence = "Sentence number {} of the long report says something about harbour {}."
+    text = "Long report\n\n" + " ".join(sentence.format(i, i) for i in range(120_000))
     path = tmp_path / "long.txt"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")  # 9 MB: about 16,000 chunks
+    started = time.perf_counter()
     status, _, _ = _client(url).predict([handle_file(str(path))], api_name="/upload")
-    assert "✗ long.txt: refused: it makes" in status
+    assert time.perf_counter() - started < 15  # refused before chunking (20 s on its own)
+    assert "✗ long.txt: refused: it makes at least 13," in status
     assert (
         f"the budget is {CHUNK_BUDGET:,} chunks per upload (ASSISTANT_INGEST_MAX_CHUNKS)" in status
     )
     assert "long.txt" not in _sources(bot)
+    # just over the budget: chunked, then refused with the exact count
+    near = "Near\n\n" + " ".join(sentence.format(i, i) for i in range(9_000))
+    path = tmp_path / "near.txt"
+    path.write_text(near, encoding="utf-8")
+    status, _, _ = _client(url).predict([handle_file(str(path))], api_name="/upload")
+    assert "✗ near.txt: refused: it makes 1," in status and "at least" not in status
+    assert "near.txt" not in _sources(bot)
 
 
 def _peak_rss() -> int:
