@@ -125,7 +125,7 @@ def test_names_saved_by_index_and_loaded_by_a_fresh_process(tmp_path, embedder):
     saved.write_text('{"format": 1, "names": [["x", 3', "utf-8")
     damaged = _bot(store, embedder)
     assert damaged.conflict_finder.spellings.pairs() == pairs  # recomputed from the articles
-    assert json.loads(saved.read_text("utf-8"))["format"] == 1  # and saved again
+    assert json.loads(saved.read_text("utf-8"))["format"] == spellings.FORMAT  # and saved again
 
 
 def test_spelling_quotes_are_whole_sentences(sample_bot):

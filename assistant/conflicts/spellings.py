@@ -26,8 +26,8 @@ from index.views import ArticleView
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 2  # bump when `article_names` changes what it finds (2: no sentence openers)
-FILE = f"names-v{_FORMAT}.json"
+FORMAT = 2  # bump when `article_names` changes what it finds (2: no sentence openers)
+FILE = f"names-v{FORMAT}.json"
 
 Pair = tuple[str, str, str, str]  # (source a, spelling x, source b, spelling y)
 
@@ -94,7 +94,7 @@ def load_names(path: Path) -> dict[tuple[str, str], frozenset[str]]:
     """Names saved by `save_names`, by (source, sha256 of the text); none if unreadable."""
     try:
         saved = json.loads(path.read_text("utf-8"))
-        if saved.get("format") != _FORMAT:
+        if saved.get("format") != FORMAT:
             return {}
         return {(src, sha): frozenset(names) for src, sha, names in saved["names"]}
     except FileNotFoundError:
@@ -110,7 +110,7 @@ def save_names(path: Path, names: dict[tuple[str, str], frozenset[str]]) -> None
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"format": _FORMAT, "names": rows}), "utf-8")
+        tmp.write_text(json.dumps({"format": FORMAT, "names": rows}), "utf-8")
         os.replace(tmp, path)
     except OSError as exc:  # a read-only store still answers
         log.warning("cannot save article names to %s: %s", path, exc)
