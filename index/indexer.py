@@ -27,7 +27,7 @@ from index.errors import AssistantError, InputError, LoadError
 from index.loader import DEFAULT_BUDGET, Budget, SourceFile, load_file, parse_bytes, scan
 from index.records import Article, Chunk, IndexReport, Skipped
 from index.store import Store
-from index.units import UnitVectors, chunk_units
+from index.units import ChunkUnits, UnitVectors, chunk_units
 
 log = logging.getLogger(__name__)
 _EMBED_BATCH = 256  # chunks embedded together, across articles, to keep the model busy
@@ -154,20 +154,7 @@ class Indexer:
             row = {t: i for i, t in enumerate(texts)}
             vectors = self.embedder.embed(texts)
             for article, chunks in pending:
-                stored = [
-                    UnitVectors(vectors[[row[t] for t in units[c.id].texts]], units[c.id].owners)
-                    for c in chunks
-                ]
-                dense = (
-                    np.stack(
-                        [
-                            u.chunk_vector([s.end - s.start for s in c.sentences])
-                            for c, u in zip(chunks, stored, strict=True)
-                        ]
-                    )
-                    if stored
-                    else vectors[:0]
-                )
+                dense, stored = _chunk_vectors(chunks, units, vectors, row)
                 self.store.put_article(article, chunks, dense, stored)
                 total += len(chunks)
             pending.clear()
@@ -270,20 +257,7 @@ class Indexer:
         row = {t: i for i, t in enumerate(texts)}
         items = []
         for article, chunks in planned:
-            stored = [
-                UnitVectors(vectors[[row[t] for t in units[c.id].texts]], units[c.id].owners)
-                for c in chunks
-            ]
-            dense = (
-                np.stack(
-                    [
-                        u.chunk_vector([s.end - s.start for s in c.sentences])
-                        for c, u in zip(chunks, stored, strict=True)
-                    ]
-                )
-                if stored
-                else vectors[:0]
-            )
+            dense, stored = _chunk_vectors(chunks, units, vectors, row)
             items.append((article, chunks, dense, stored))
 
         added = [a.source for a, _ in planned if self.store.article_sha(a.source) is None]
@@ -336,6 +310,24 @@ class Indexer:
         if removed:
             log.warning("removed %d articles of an interrupted upload", len(removed))
         return removed
+
+
+def _chunk_vectors(
+    chunks: Sequence[Chunk],
+    units: dict[str, ChunkUnits],
+    vectors: np.ndarray,
+    row: dict[str, int],
+) -> tuple[np.ndarray, list[UnitVectors]]:
+    """Each chunk's stored sentence vectors, taken from `vectors` (one row per distinct
+    sentence text, `row` says which), and the chunk vector derived from them."""
+    stored = [
+        UnitVectors(vectors[[row[t] for t in units[c.id].texts]], units[c.id].owners)
+        for c in chunks
+    ]
+    if not stored:
+        return vectors[:0], stored
+    lengths = ([s.end - s.start for s in c.sentences] for c in chunks)
+    return np.stack([u.chunk_vector(n) for u, n in zip(stored, lengths, strict=True)]), stored
 
 
 def _fewest_chunks(text: str, chunk_chars: int) -> int:
