@@ -258,14 +258,7 @@ class ChromaStore:
                     metadatas=metas[lo : lo + len(part)],
                 )
             )
-        meta = {
-            "source": article.source,
-            "title": article.title,
-            "published": article.published or "",
-            "url": article.url or "",
-            "sha256": sha,
-            "chunks": len(chunks),
-        }
+        meta = _article_meta(article, len(chunks))
         stamp = uuid.uuid4().hex
         before = self._read_stamp()
         # the commit point: the record and a new revision stamp, in one write
@@ -332,40 +325,36 @@ class ChromaStore:
                     break
             raise
         records = {
-            article.source: (
-                article.text,
-                {
-                    "source": article.source,
-                    "title": article.title,
-                    "published": article.published or "",
-                    "url": article.url or "",
-                    "sha256": article.sha256,
-                    "chunks": len(chunks),
-                },
-            )
+            article.source: (article.text, _article_meta(article, len(chunks)))
             for article, chunks, _, _ in items
         }
         replaced = [s for s in records if self.article_sha(s) is not None]
         stamp = uuid.uuid4().hex
         before = self._read_stamp()
-        sources = list(records)
-        size = max(1, self._batch - 1)  # one place for the stamp
-        for lo in range(0, len(sources), size):
-            part = sources[lo : lo + size]
-            self._call(
-                lambda part=part: self._articles.upsert(
-                    ids=[*(_article_id(s) for s in part), _STAMP_ID],
-                    embeddings=[[1.0]] * (len(part) + 1),
-                    documents=[*(records[s][0] for s in part), ""],
-                    metadatas=[*(records[s][1] for s in part), {"revision": stamp}],
-                )
-            )
+        self._write_stamped(
+            [(source, text, meta) for source, (text, meta) in records.items()], stamp
+        )
         self._committed_all({s: meta for s, (_, meta) in records.items()}, stamp, before)
         for source in replaced:
             sha = records[source][1]["sha256"]
             self._call(
                 lambda source=source, sha=sha: self._chunks.delete(
                     where={"$and": [{"source": source}, {"sha": {"$ne": sha}}]}
+                )
+            )
+
+    def _write_stamped(self, rows: list[tuple[str, str, dict]], stamp: str) -> None:
+        """Write article records (source, text, metadata) in batches, each carrying the new
+        revision stamp, so readers see the change with the first batch."""
+        size = max(1, self._batch - 1)  # one place for the stamp
+        for lo in range(0, len(rows), size):
+            part = rows[lo : lo + size]
+            self._call(
+                lambda part=part: self._articles.upsert(
+                    ids=[*(_article_id(source) for source, _, _ in part), _STAMP_ID],
+                    embeddings=[[1.0]] * (len(part) + 1),
+                    documents=[*(text for _, text, _ in part), ""],
+                    metadatas=[*(meta for _, _, meta in part), {"revision": stamp}],
                 )
             )
 
@@ -396,20 +385,9 @@ class ChromaStore:
         if not present:
             return []
         stamp, before = uuid.uuid4().hex, self._read_stamp()
-        size = max(1, self._batch - 1)  # one place for the stamp
-        for lo in range(0, len(present), size):
-            part = present[lo : lo + size]
-            self._call(
-                lambda part=part: self._articles.upsert(
-                    ids=[*(_article_id(s) for s in part), _STAMP_ID],
-                    embeddings=[[1.0]] * (len(part) + 1),
-                    documents=[""] * (len(part) + 1),
-                    metadatas=[
-                        *({"source": s, "sha256": "", _REMOVED: True} for s in part),
-                        {"revision": stamp},
-                    ],
-                )
-            )
+        self._write_stamped(
+            [(s, "", {"source": s, "sha256": "", _REMOVED: True}) for s in present], stamp
+        )
         self._committed_all(dict.fromkeys(present), stamp, before)
         for lo in range(0, len(present), _PAGE):
             part = present[lo : lo + _PAGE]
@@ -596,6 +574,18 @@ def _of_current(current: dict[str, dict], meta: dict) -> bool:
 def _is_article(meta: dict) -> bool:
     """Not the revision stamp, not the tombstone of a removal."""
     return "source" in meta and not meta.get(_REMOVED)
+
+
+def _article_meta(article: Article, chunks: int) -> dict:
+    """The article record's metadata: what the article list shows, and the commit's sha."""
+    return {
+        "source": article.source,
+        "title": article.title,
+        "published": article.published or "",
+        "url": article.url or "",
+        "sha256": article.sha256,
+        "chunks": chunks,
+    }
 
 
 def _article_id(source: str) -> str:
