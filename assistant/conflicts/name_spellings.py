@@ -37,12 +37,7 @@ def article_names(text: str) -> frozenset[str]:
     or quotation ("There", "Experts" open sentences; "Bremmer" is capitalised anywhere), and
     is no month, weekday or title."""
     found = [(m, without_possessive(m.group(0))) for m in LETTERS_ONLY.finditer(text)]
-    names = {
-        word
-        for m, word in found
-        if word.lower() not in NOT_NAMES
-        and (not _opens_sentence(text, m.start()) or _NEXT_CAPITALISED.match(text, m.end()))
-    }
+    names = {word for m, word in found if _is_name_here(text, m, word)}
     counts = Counter(word for _, word in found if word in names)
     order = {name: i for i, name in enumerate(counts)}  # ties go to the first seen, as before
     near = _variants(counts)
@@ -58,6 +53,15 @@ def article_names(text: str) -> frozenset[str]:
 
 
 _NEXT_CAPITALISED = re.compile(r"[ \u00a0][A-Z]")
+
+
+def _is_name_here(text: str, m: re.Match[str], word: str) -> bool:
+    """Is the capitalised word at `m` a name where it stands: `word` (its form as compared)
+    no month, weekday or title, and not capitalised only for opening a sentence (unless a
+    capitalised word follows it)?"""
+    if word.lower() in NOT_NAMES:
+        return False
+    return not _opens_sentence(text, m.start()) or bool(_NEXT_CAPITALISED.match(text, m.end()))
 
 
 def _opens_sentence(text: str, at: int) -> bool:
@@ -148,8 +152,7 @@ def _names_around(article: ArticleText, name: str) -> set[str]:
         out |= {
             without_possessive(w.group(0))
             for w in LETTERS_ONLY.finditer(text)
-            if w.group(0).lower() not in NOT_NAMES
-            and (not _opens_sentence(text, w.start()) or _NEXT_CAPITALISED.match(text, w.end()))
+            if _is_name_here(text, w, w.group(0))
         }
     return out
 
