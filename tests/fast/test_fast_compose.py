@@ -1,0 +1,66 @@
+"""The composition rule on hand-made scored sentences: which further sentences are stated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer import compose as composer
+from assistant.answer.compose import NOT_ANSWERED, compose
+from assistant.answer.scoring import ScoredSentence, confidence
+from index.records import Span
+from index.views import ArticleView
+
+TEXT = (
+    "The ferry company reported record passenger numbers on Monday. "
+    "It carried 312 passengers across the bay. "
+    "The weather was calm."
+)
+VIEW = ArticleView(title="Ferry", published=None, text=TEXT)
+
+
+def _sentence(text: str, score: float, dense: float, axis: int) -> ScoredSentence:
+    start = TEXT.index(text)
+    vector = np.zeros(8, dtype=np.float32)
+    vector[axis] = 1.0  # orthogonal vectors: no sentence repeats another
+    return ScoredSentence(
+        source="ferry.txt",
+        span=Span(start, start + len(text)),
+        text=text,
+        chunk_rank=0,
+        dense=dense,
+        coverage=dense,
+        context_coverage=dense,
+        entity_coverage=1.0,
+        shape_found=True,
+        typed=None,
+        score=score,
+        vector=vector,
+    )
+
+
+LEAD = _sentence("The ferry company reported record passenger numbers on Monday.", 0.6, 0.6, 0)
+FIGURE = _sentence("It carried 312 passengers across the bay.", 0.55, 0.4, 1)
+FAR = _sentence("The weather was calm.", 0.3, 0.4, 2)
+
+
+@pytest.mark.parametrize(
+    ("slack", "stated"),
+    [(1.0, False), (0.75, True), (0.0, True)],
+)
+def test_a_close_further_sentence_needs_only_a_share_of_the_confidence(monkeypatch, slack, stated):
+    floor = 0.5
+    assert confidence(FIGURE) < floor <= confidence(LEAD)  # the case the slack is for
+    assert confidence(FIGURE) >= floor * 0.75
+    monkeypatch.setattr(composer, "STATED_SLACK", slack)
+    out = compose([LEAD, FIGURE, FAR], lambda _: VIEW, floor, 3)
+    assert out.answerable
+    assert ("312 passengers" in out.text) is stated
+    assert "weather" not in out.text  # too far below the best, whatever the slack
+    for c in out.citations:
+        assert TEXT[c.start : c.end] == c.quote
+
+
+def test_the_best_sentence_alone_decides_whether_to_answer():
+    out = compose([FIGURE, FAR], lambda _: VIEW, 0.5, 3)
+    assert not out.answerable and out.text == NOT_ANSWERED
