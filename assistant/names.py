@@ -92,8 +92,17 @@ def fold_name(name: str) -> str:
 
 
 def question_names(question: str) -> set[str]:
-    """Stems of the capitalised words of a question (its people, places, organisations)."""
-    tokens = CAPITALISED.findall(question)
+    """Stems of the capitalised words of a question (its people, places, organisations).
+
+    The first word is capitalised because it comes first ("Roughly how many..."), so it only
+    counts when it could be nothing but a name: an acronym or "McCain", "Kilroy-Silk".
+    """
+    first = question.lstrip(" \t\"'‘“(")
+    tokens = [
+        m.group(0)
+        for m in CAPITALISED.finditer(first)
+        if m.start() > 0 or any(ch.isupper() for ch in m.group(0)[1:])
+    ]
     return {t for tok in tokens if tok.lower() not in QUESTION_WORDS for t in terms(tok)}
 
 

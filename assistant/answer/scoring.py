@@ -40,7 +40,7 @@ class ScoredSentence:
     dense: float  # cosine similarity to the question
     coverage: float  # idf-weighted share of the question's terms found in the sentence
     context_coverage: float  # the same, over the sentence and its neighbours
-    entity_coverage: float  # share of the question's names found near the sentence
+    entity_coverage: float  # share of the question's names found in the sentence's passage
     shape_found: bool  # holds the kind of answer asked for (a time for "when", ...)
     typed: bool | None  # states a value of the type asked for; None: no type is asked for
     score: float
@@ -83,13 +83,19 @@ def score_sentences(
     weights = {t: idf(t) for t in question_terms}
     total = sum(weights.values()) or 1.0
     out = []
+    chunk_terms: dict[str, set[str]] = {}
     for (chunk, i, rank), text, vec, sim in zip(entries, texts, vectors, sims, strict=True):
         own = set(terms(text))
         lo, hi = max(0, i - 1), min(len(chunk.sentences), i + 2)
         near = set(terms(" ".join(sentence_text(chunk, s) for s in chunk.sentences[lo:hi])))
         coverage = sum(w for t, w in weights.items() if t in own) / total
         context = sum(w for t, w in weights.items() if t in near) / total
-        entities = _found_share(names, near)
+        # The question's names are looked for in the whole passage: the sentence that holds
+        # the answer often leaves the story's names ("the Baftas") to the sentences around it.
+        if chunk.id not in chunk_terms:
+            passage = " ".join(sentence_text(chunk, s) for s in chunk.sentences)
+            chunk_terms[chunk.id] = set(terms(passage))
+        entities = _found_share(names, chunk_terms[chunk.id])
         score = _DENSE * float(sim) + _COVERAGE * coverage + _CONTEXT * context - _RANK_STEP * rank
         score += shape_bonus(question, text)
         typed = bool(values(text, question, kind)) if kind is not None else None

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.answer.types import AnswerType, expected_type, normalise, values
+from assistant.names import question_names
 
 TYPES = [
     ("How many people in the UK have broadband?", AnswerType.NUMBER),
@@ -107,3 +108,16 @@ def test_dates_and_durations_compare_by_meaning():
     assert keys("on 5 May 2005", AnswerType.DATE) == keys("on May 5, 2005", AnswerType.DATE)
     assert keys("for nine months", AnswerType.DURATION) == keys("for 9 months", AnswerType.DURATION)
     assert keys("before the end of March", AnswerType.DATE) == [None]  # not comparable
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Roughly how many songs fit on the iPod shuffle?", set()),
+        ("Did Musk buy Twitter?", {"musk", "twitter"}),
+        ("Kilroy-Silk left which party?", {"kilroy", "silk"}),
+        ("UKIP lost how many members?", {"ukip"}),
+    ],
+)
+def test_a_question_s_first_word_is_a_name_only_when_it_must_be(question, expected):
+    assert question_names(question) == expected
