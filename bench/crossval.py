@@ -11,12 +11,14 @@ next to the code that uses it:
 - `Settings.min_confidence`: below it, "the articles do not say";
 - `assistant.answer.compose.TYPED_MARGIN`: how far below the best a sentence stating the
   asked-for type may score and still be added when no stated sentence holds one;
+- `assistant.answer.compose.TYPED_NEIGHBOUR`: whether the sentence beside the best one is
+  added when it states the asked-for type and nothing stated does;
 - `assistant.answer.compose.STATED_MARGIN` and `STATED_SLACK`: how far below the best a
   further sentence may score, and what share of the minimum confidence it needs, to be stated;
 - `assistant.conflicts.answers.MARGIN` and `MIN_COVERAGE`: which sentences count as a
   source's own answer when answers are compared.
 
-Only these seven values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
+Only these eight values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
 types.py) and the rule changes of the same round were written while reading the BBC
 questions, so the cross-validated figures still owe them something; WikiContradict, which
 nothing here reads, is the cleaner held-out check.
@@ -50,8 +52,9 @@ BBC = ROOT.parent / "shared" / "external" / "bbc_dev"
 SAMPLE = ROOT / "data"
 
 TYPE_WEIGHTS = (0.0, 0.05, 0.1)
-TYPED_MARGINS = (-1.0, 0.2, 0.3, 0.45)  # -1: no typed completion
-MIN_CONFIDENCES = (0.34, 0.38, 0.42, 0.46, 0.5)
+TYPED_MARGINS = (-1.0, 0.2, 0.3)  # -1: no typed completion by score
+MIN_CONFIDENCES = (0.38, 0.42, 0.46, 0.5)
+NEIGHBOURS = (False, True)
 MARGINS = (-1.0, 0.1, 0.2, 0.3)  # -1: answers are not compared
 COVERAGES = (0.3, 0.5, 0.7)
 STATED_MARGINS = (0.12, 0.2)
@@ -91,6 +94,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
         composer.TYPED_MARGIN,
         composer.STATED_MARGIN,
         composer.STATED_SLACK,
+        composer.TYPED_NEIGHBOUR,
     )
     for q in questions:
         query = standalone_query(q.question, list(q.history))
@@ -107,10 +111,10 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                 )
                 for margin, cover in itertools.product(MARGINS, COVERAGES)
             }
-            for floor, typed_margin, stated_margin, slack in itertools.product(
-                MIN_CONFIDENCES, TYPED_MARGINS, STATED_MARGINS, STATED_SLACKS
+            for floor, typed_margin, neighbour, stated_margin, slack in itertools.product(
+                MIN_CONFIDENCES, TYPED_MARGINS, NEIGHBOURS, STATED_MARGINS, STATED_SLACKS
             ):
-                composer.TYPED_MARGIN = typed_margin
+                composer.TYPED_MARGIN, composer.TYPED_NEIGHBOUR = typed_margin, neighbour
                 composer.STATED_MARGIN, composer.STATED_SLACK = stated_margin, slack
                 composed = compose(scored, bot.corpus.article, floor, bot.answerer.answer_sentences)
                 rules, _, _ = bot.conflict_finder.for_answer(
@@ -128,13 +132,23 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                         conflict=q.conflict,
                         flagged=by_rules or (composed.answerable and typed),
                     )
-                    setting = (weight, floor, typed_margin, stated_margin, slack, margin, cover)
+                    setting = (
+                        weight,
+                        floor,
+                        typed_margin,
+                        neighbour,
+                        stated_margin,
+                        slack,
+                        margin,
+                        cover,
+                    )
                     out.setdefault(setting, []).append(row)
     (
         scoring.TYPE_WEIGHT,
         composer.TYPED_MARGIN,
         composer.STATED_MARGIN,
         composer.STATED_SLACK,
+        composer.TYPED_NEIGHBOUR,
     ) = saved
     return out
 
@@ -197,6 +211,7 @@ def main() -> int:
         "type_weight",
         "min_confidence",
         "typed_margin",
+        "typed_neighbour",
         "stated_margin",
         "stated_slack",
         "margin",
@@ -216,7 +231,7 @@ def main() -> int:
             "fitted": figures([r for r in by_setting[fitted] if keep(r)]),
             "cross_validated": figures([r for r in held_out if keep(r)]),
             "typed values off (min_confidence 0.42), the first rules": figures(
-                [r for r in by_setting[(0.0, 0.42, -1.0, 0.12, 1.0, -1.0, 0.3)] if keep(r)]
+                [r for r in by_setting[(0.0, 0.42, -1.0, False, 0.12, 1.0, -1.0, 0.3)] if keep(r)]
             ),
         }
     print(json.dumps(report, indent=1))

@@ -38,6 +38,10 @@ NEAREST = 3  # passages shown when the articles do not say
 # one that does is added if it scores at most this far below the best. Fitted by
 # cross-validation over story clusters (bench/crossval.py); negative: switched off.
 TYPED_MARGIN = -1.0
+# ... and the sentence just before or after the best one is added when it states the type,
+# whatever its score: "A user is suing Apple." then "Californian Thomas Slattery filed the
+# suit." Fitted the same way.
+TYPED_NEIGHBOUR = True
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def compose(
         if _max_sim(s, chosen) < limit:
             chosen.append(s)
     if len(chosen) < max_sentences:
-        chosen += _typed_completion(chosen, scored, min_confidence)
+        chosen += _typed_completion(chosen, scored, min_confidence, article(best.source).text)
 
     citations: dict[tuple[str, int], Citation] = {}
     cited: list[ScoredSentence] = []
@@ -97,22 +101,48 @@ def compose(
 
 
 def _typed_completion(
-    chosen: list[ScoredSentence], scored: list[ScoredSentence], min_confidence: float
+    chosen: list[ScoredSentence],
+    scored: list[ScoredSentence],
+    min_confidence: float,
+    text: str,
 ) -> list[ScoredSentence]:
     """The best sentence stating the asked-for type, when none of `chosen` does: the topical
-    lead sentence often names the event and a later one gives the figure."""
+    lead sentence often names the event and the next one gives the figure or the name.
+    `text` is the best sentence's article."""
     # typed is None when the question asks for no particular type: nothing to complete
-    if TYPED_MARGIN < 0 or chosen[0].typed is None or any(c.typed for c in chosen):
+    if chosen[0].typed is None or any(c.typed for c in chosen):
         return []
-    floor = chosen[0].score - TYPED_MARGIN
+    best = chosen[0]
+    beside = _neighbours(best, scored, text) if TYPED_NEIGHBOUR else []
+    close = (
+        [
+            s
+            for s in scored
+            if s.score >= best.score - TYPED_MARGIN
+            and confidence(s) >= min_confidence * _BACKING_SLACK
+        ]
+        if TYPED_MARGIN >= 0
+        else []
+    )
+    # a neighbour needs no confidence of its own: its sentence carries the question's words
     return [
         s
-        for s in scored
-        if s.typed
-        and s.score >= floor
-        and confidence(s) >= min_confidence * _BACKING_SLACK
-        and _max_sim(s, chosen) < _CORROBORATES  # not stated, nor backing what is
+        for s in [*beside, *close]
+        if s.typed and _max_sim(s, chosen) < _CORROBORATES  # not stated, nor backing what is
     ][:1]
+
+
+def _neighbours(s: ScoredSentence, scored: list[ScoredSentence], text: str) -> list[ScoredSentence]:
+    """The scored sentences just after and just before `s` in its article `text`."""
+    return [
+        o
+        for o in scored
+        if o.source == s.source
+        and (
+            (o.span.start >= s.span.end and not text[s.span.end : o.span.start].strip())
+            or (o.span.end <= s.span.start and not text[o.span.end : s.span.start].strip())
+        )
+    ]
 
 
 def _paragraphs_before(text: str, span: Span, count: int = 2) -> tuple[list[str], int]:

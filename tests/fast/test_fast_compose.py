@@ -64,3 +64,47 @@ def test_a_close_further_sentence_needs_only_a_share_of_the_confidence(monkeypat
 def test_the_best_sentence_alone_decides_whether_to_answer():
     out = compose([FIGURE, FAR], lambda _: VIEW, 0.5, 3)
     assert not out.answerable and out.text == NOT_ANSWERED
+
+
+NAMED_TEXT = (
+    "A user of the music service is suing the firm over its players. "
+    "Californian Thomas Slattery filed the suit in San Jose. "
+    "Analysts expect a ruling next year."
+)
+NAMED_VIEW = ArticleView(title="Suit", published=None, text=NAMED_TEXT)
+
+
+def _named(text: str, score: float, typed: bool, axis: int) -> ScoredSentence:
+    start = NAMED_TEXT.index(text)
+    vector = np.zeros(8, dtype=np.float32)
+    vector[axis] = 1.0
+    return ScoredSentence(
+        source="suit.txt",
+        span=Span(start, start + len(text)),
+        text=text,
+        chunk_rank=0,
+        dense=0.7 if axis == 0 else 0.1,
+        coverage=0.7 if axis == 0 else 0.0,
+        context_coverage=0.7,
+        entity_coverage=1.0,
+        shape_found=True,
+        typed=typed,
+        score=score,
+        vector=vector,
+    )
+
+
+@pytest.mark.parametrize("neighbour", [True, False])
+def test_the_sentence_beside_the_best_is_added_when_it_states_the_asked_type(
+    monkeypatch, neighbour
+):
+    lead = _named("A user of the music service is suing the firm over its players.", 0.6, False, 0)
+    named = _named("Californian Thomas Slattery filed the suit in San Jose.", 0.2, True, 1)
+    far = _named("Analysts expect a ruling next year.", 0.25, True, 2)
+    monkeypatch.setattr(composer, "TYPED_NEIGHBOUR", neighbour)
+    monkeypatch.setattr(composer, "TYPED_MARGIN", -1.0)
+    out = compose([lead, far, named], lambda _: NAMED_VIEW, 0.4, 3)
+    assert ("Thomas Slattery" in out.text) is neighbour
+    assert "Analysts" not in out.text  # typed, but not beside the best sentence
+    for c in out.citations:
+        assert NAMED_TEXT[c.start : c.end] == c.quote
