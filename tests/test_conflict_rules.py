@@ -355,3 +355,22 @@ def test_outdated_leads_with_the_newer_report():
     assert found[0].sides[0].source == "new.txt" and "2023-06-01" in found[0].summary
     undated = Claim(**{**old.__dict__, "published": None})
     assert [c.kind for c in ConflictDetector().detect([undated, new])] == ["numeric"]
+
+
+def test_within_one_article_only_two_named_voices_can_disagree():
+    def same_article(x: str, y: str):
+        return numbers_and_dates(claim(x, "a.txt"), claim(y, "a.txt"), 0.8)
+
+    # the narration's two figures: two facts, not a dispute
+    narrated = (
+        "The Walrus ferry carried 312 passengers across the bay.",
+        "The Walrus ferry carried 450 passengers across the bay.",
+    )
+    assert same_article(*narrated) is None
+    assert numbers_and_dates(claim(narrated[0], "a.txt"), claim(narrated[1], "b.txt"), 0.8)
+    # two named voices in one article giving different figures for the same thing
+    voices = (
+        "Harbour master Olaf Brandt said the Walrus ferry carried 312 passengers across the bay.",
+        "Operator spokeswoman Ann Lee said the Walrus ferry carried 450 passengers across the bay.",
+    )
+    assert same_article(*voices) is not None

@@ -70,11 +70,11 @@ def _upper_first(text: str) -> str:
 
 
 def _different_voices(a: Claim, b: Claim, fa: Features, fb: Features) -> bool:
-    """Could the two claims disagree? One speaker's two statements in one article are usually
-    about different things; the same speaker reported differently by two articles is not."""
+    """Could the two claims disagree? Two reports can; within one article only two named
+    voices can (one voice's two statements, or the narration's, are about different things)."""
     if a.source != b.source:
         return True
-    return fa.speaker is None or fb.speaker is None or not _same_person(fa.speaker, fb.speaker)
+    return bool(fa.speaker and fb.speaker) and not _same_person(fa.speaker, fb.speaker)
 
 
 def _occurrences(f: Features, stem_: str) -> list[int]:
