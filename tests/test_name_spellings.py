@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.conflicts.name_spellings import is_variant, spelling_pairs
+from assistant.conflicts.name_spellings import article_names, is_variant, spelling_pairs
 
 NAMES = [
     "Bremmer",
@@ -71,3 +71,14 @@ def test_sentence_openers_months_and_titles_are_no_names():
     names = article_names(text)
     assert {"Bremmer", "Ian", "Sergei", "Lavrov"} <= names
     assert not names & {"There", "These", "Experts", "March", "While"}
+
+
+def test_two_words_of_one_name_are_never_one_name_spelled_twice():
+    text = (
+        "Shadow home secretary David Davis spoke first. Mr Davis said the plan was flawed. "
+        "Davis later left the chamber."
+    )
+    # "David" occurs once beside the more frequent "Davis": a first name, not a typo of it
+    assert {"David", "Davis"} <= article_names(text)
+    typo = "Ian Bremmer wrote on Monday. Bremmer said so. Later Bremer said more."
+    assert "Bremer" not in article_names(typo)  # a lone variant is still folded into its twin

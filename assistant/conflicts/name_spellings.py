@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from assistant.conflicts.kinds import ConflictKind
 from assistant.names import LETTERS_ONLY, NOT_NAMES, SPELLING_VARIANT, without_possessive
@@ -41,9 +42,19 @@ def article_names(text: str) -> frozenset[str]:
     counts = Counter(word for _, word in found if word in names)
     order = {name: i for i, name in enumerate(counts)}  # ties go to the first seen, as before
     near = _variants(counts)
+    # two words of one name ("David Davis") are two names, however close their spelling
+    side_by_side = {
+        frozenset((w, v))
+        for (m, w), (n, v) in pairwise(found)
+        if text[m.end() : n.start()] in (" ", "\u00a0")
+    }
     for name, n in sorted(counts.items(), key=lambda kv: kv[1]):
         twin = max(
-            (o for o in sorted(near[name], key=order.__getitem__) if counts.get(o, 0) > n),
+            (
+                o
+                for o in sorted(near[name], key=order.__getitem__)
+                if counts.get(o, 0) > n and frozenset((name, o)) not in side_by_side
+            ),
             key=lambda o: counts[o],
             default=None,
         )
