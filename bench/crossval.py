@@ -16,9 +16,10 @@ next to the code that uses it:
 - `assistant.answer.compose.STATED_MARGIN` and `STATED_SLACK`: how far below the best a
   further sentence may score, and what share of the minimum confidence it needs, to be stated;
 - `assistant.conflicts.answers.MARGIN` and `MIN_COVERAGE`: which sentences count as a
-  source's own answer when answers are compared.
+  source's own answer when answers are compared, and `COMPARE_NAMES`: whether "who" answers
+  are compared too.
 
-Only these eight values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
+Only these nine values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
 types.py) and the rule changes of the same round were written while reading the BBC
 questions, so the cross-validated figures still owe them something; WikiContradict, which
 nothing here reads, is the cleaner held-out check.
@@ -41,6 +42,7 @@ from assistant.answer import compose as composer
 from assistant.answer import scoring
 from assistant.answer.compose import compose
 from assistant.answer.followup import standalone_query
+from assistant.conflicts import answers as disagreements
 from assistant.conflicts.answers import answer_disagreements
 from assistant.conflicts.kinds import ConflictKind
 from assistant.evaluate.metrics import contains_answer, precision_recall_f1
@@ -57,6 +59,9 @@ MIN_CONFIDENCES = (0.38, 0.42, 0.46, 0.5)
 NEIGHBOURS = (False, True)
 MARGINS = (-1.0, 0.1, 0.2, 0.3)  # -1: answers are not compared
 COVERAGES = (0.3, 0.5, 0.7)
+COMPARE_NAMES = (True, False)  # on a tie (no question is changed) names are compared
+# the settings before the typed values: no type weight, min_confidence 0.42, nothing compared
+FIRST_RULES = (0.0, 0.42, -1.0, False, 0.12, 1.0, False, -1.0, 0.3)
 STATED_MARGINS = (0.12, 0.2)
 STATED_SLACKS = (0.0, 0.5, 0.75, 1.0)  # 1.0: a further sentence needs the full confidence
 
@@ -95,6 +100,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
         composer.STATED_MARGIN,
         composer.STATED_SLACK,
         composer.TYPED_NEIGHBOUR,
+        disagreements.COMPARE_NAMES,
     )
     for q in questions:
         query = standalone_query(q.question, list(q.history))
@@ -105,12 +111,13 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
             scoring.TYPE_WEIGHT = weight
             scored = bot.answerer.score(query, vector, candidates)
             # the compared answers depend on neither the floor nor what is stated
-            typed_found = {
-                (margin, cover): bool(
-                    answer_disagreements(q.question, scored, bot.corpus.article, margin, cover)
-                )
-                for margin, cover in itertools.product(MARGINS, COVERAGES)
-            }
+            typed_found = {}
+            for names in COMPARE_NAMES:
+                disagreements.COMPARE_NAMES = names
+                for margin, cover in itertools.product(MARGINS, COVERAGES):
+                    typed_found[(names, margin, cover)] = bool(
+                        answer_disagreements(q.question, scored, bot.corpus.article, margin, cover)
+                    )
             for floor, typed_margin, neighbour, stated_margin, slack in itertools.product(
                 MIN_CONFIDENCES, TYPED_MARGINS, NEIGHBOURS, STATED_MARGINS, STATED_SLACKS
             ):
@@ -123,7 +130,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                 # as the evaluation counts: spellings are reported apart
                 by_rules = any(c.kind != ConflictKind.NAME_SPELLING for c in rules)
                 correct = bool(q.answers) and contains_answer(composed.text, q.answers)
-                for (margin, cover), typed in typed_found.items():
+                for (names, margin, cover), typed in typed_found.items():
                     row = Row(
                         cluster=cluster_of(q.id),
                         answerable=bool(q.answers),
@@ -139,6 +146,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                         neighbour,
                         stated_margin,
                         slack,
+                        names,
                         margin,
                         cover,
                     )
@@ -149,6 +157,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
         composer.STATED_MARGIN,
         composer.STATED_SLACK,
         composer.TYPED_NEIGHBOUR,
+        disagreements.COMPARE_NAMES,
     ) = saved
     return out
 
@@ -214,6 +223,7 @@ def main() -> int:
         "typed_neighbour",
         "stated_margin",
         "stated_slack",
+        "compare_names",
         "margin",
         "min_coverage",
     )
@@ -231,7 +241,7 @@ def main() -> int:
             "fitted": figures([r for r in by_setting[fitted] if keep(r)]),
             "cross_validated": figures([r for r in held_out if keep(r)]),
             "typed values off (min_confidence 0.42), the first rules": figures(
-                [r for r in by_setting[(0.0, 0.42, -1.0, False, 0.12, 1.0, -1.0, 0.3)] if keep(r)]
+                [r for r in by_setting[FIRST_RULES] if keep(r)]
             ),
         }
     print(json.dumps(report, indent=1))

@@ -232,3 +232,52 @@ def test_each_sources_own_answer_is_compared(embedder):
     # one source alone disagrees with nobody
     same = answer_disagreements(question, scored[:1] * 2, bot.corpus.article, 0.2, 0.2)
     assert same == []
+
+
+def _own_answers(embedder, docs: list[str], question: str):
+    from assistant.conflicts.answers import answer_disagreements
+
+    bot = Assistant(Settings(store_path=None), embedder=embedder)
+    for i, text in enumerate(docs):
+        bot.add_document(text, f"{i}.txt")
+    vector = bot.corpus.embed_query(question)
+    candidates = bot.retriever.retrieve(question, bot.answerer.candidates, vector)
+    scored = bot.answerer.score(question, vector, candidates)
+    found = answer_disagreements(question, scored, bot.corpus.article, 0.3, 0.2)
+    _exact(bot, found)
+    return found
+
+
+def test_names_are_compared_word_by_word(embedder):
+    question = "Which film was favourite to win best picture at the Oscars?"
+    rival = [
+        "Awards race\n\nBoxing drama Million Dollar Baby is favourite to win best picture at "
+        "the Oscars.",
+        "Awards race\n\nThe Aviator is favourite to win best picture at the Oscars, "
+        "bookmakers said.",
+    ]
+    found = _own_answers(embedder, rival, question)
+    assert len(found) == 1 and found[0].kind == "factual"
+    assert "Million Dollar Baby" in found[0].summary and "The Aviator" in found[0].summary
+    same = [
+        "Awards race\n\nBoxing drama Million Dollar Baby is favourite to win best picture at "
+        "the Oscars.",
+        "Awards race\n\nEastwood's Baby is favourite to win best picture at the Oscars, "
+        "bookmakers said.",
+    ]
+    assert _own_answers(embedder, same, question) == []  # "Baby" names the same film
+
+
+def test_a_date_agrees_with_a_more_precise_one_inside_it(embedder):
+    question = "When did mass production of the Toyota Supra begin?"
+    month_apart = [
+        "Supra history\n\nMass production of the Toyota Supra began in April 1993.",
+        "Supra history\n\nMass production of the Toyota Supra began in May 1993 at Tahara.",
+    ]
+    found = _own_answers(embedder, month_apart, question)
+    assert len(found) == 1 and "April 1993" in found[0].summary
+    nested = [
+        "Supra history\n\nMass production of the Toyota Supra began in April 1993.",
+        "Supra history\n\nMass production of the Toyota Supra began on 12 April 1993 at Tahara.",
+    ]
+    assert _own_answers(embedder, nested, question) == []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from assistant.answer.scoring import ScoredSentence
 from assistant.answer.types import AnswerType, Value, expected_type, values
 from assistant.conflicts.kinds import ConflictKind
+from assistant.names import without_possessive
 from assistant.records import Conflict, ConflictSide
 from index.views import ArticleView
 
@@ -22,6 +23,10 @@ from index.views import ArticleView
 # (itself and its neighbours, idf-weighted) to count as answering it. MARGIN < 0: switched off.
 MARGIN = 0.1
 MIN_COVERAGE = 0.7
+# Whether "who" and "which film" answers are compared too: two reports naming no one in
+# common. In the same cross-validation grid; on the development sets it changes no question
+# either way, and a tie goes to comparing (the disagreement shown is cited on both sides).
+COMPARE_NAMES = True
 _COMPARED = (
     AnswerType.NUMBER,
     AnswerType.MONEY,
@@ -38,8 +43,12 @@ class _SourceAnswer:
 
     @property
     def keys(self) -> set[str]:
-        """The values that can be compared ("the end of March" cannot be, against a date)."""
-        return {v.key for v in self.values if v.key is not None}
+        """The values that can be compared ("the end of March" cannot be, against a date);
+        a name by each of its words, so "Hogg" meets "Douglas Hogg"."""
+        keys = {v.key for v in self.values if v.key is not None}
+        if self.values and self.values[0].kind is AnswerType.NAME:
+            return {without_possessive(w) for k in keys for w in k.split()}
+        return keys
 
 
 def answer_disagreements(
@@ -53,7 +62,8 @@ def answer_disagreements(
     margin = MARGIN if margin is None else margin
     min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
     kind = expected_type(question)
-    if margin < 0 or kind not in _COMPARED or not scored:
+    compared = kind in _COMPARED or (COMPARE_NAMES and kind is AnswerType.NAME)
+    if margin < 0 or not compared or not scored:
         return []
     best: dict[str, _SourceAnswer] = {}
     for s in scored:  # best first
@@ -71,8 +81,16 @@ def answer_disagreements(
     return [
         _conflict(first, other, kind, article)
         for other in answers[1:]
-        if first.keys and other.keys and not first.keys & other.keys
+        if first.keys and other.keys and not _agree(first.keys, other.keys, kind)
     ]
+
+
+def _agree(a: set[str], b: set[str], kind: AnswerType) -> bool:
+    """Do two answers share a value? A date agrees with a more precise one inside it: "1993",
+    "1993-04" and "1993-04-12" are one answer said more or less precisely."""
+    if kind is AnswerType.DATE:
+        return any(x.startswith(y) or y.startswith(x) for x in a for y in b)
+    return bool(a & b)
 
 
 def _conflict(
@@ -82,7 +100,13 @@ def _conflict(
     shown_a = ", ".join(v.text for v in a.values)
     shown_b = ", ".join(v.text for v in b.values)
     numeric = kind in (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
-    conflict_kind = ConflictKind.NUMERIC if numeric else ConflictKind.DATE
+    conflict_kind = (
+        ConflictKind.NUMERIC
+        if numeric
+        else ConflictKind.FACTUAL
+        if kind is AnswerType.NAME
+        else ConflictKind.DATE
+    )
     summary = f"The reports answer differently: {shown_a} in one, {shown_b} in the other."
     sides = [_side(a.sentence, view_a), _side(b.sentence, view_b)]
     if view_a.published and view_b.published and view_a.published != view_b.published:
