@@ -60,6 +60,15 @@ NEIGHBOURS = (False, True)
 MARGINS = (-1.0, 0.1, 0.2, 0.3)  # -1: answers are not compared
 COVERAGES = (0.3, 0.5, 0.7)
 COMPARE_NAMES = (True, False)  # on a tie (no question is changed) names are compared
+# the module constants the grid sets, put back after each set
+PATCHED = (
+    (scoring, "TYPE_WEIGHT"),
+    (composer, "TYPED_MARGIN"),
+    (composer, "STATED_MARGIN"),
+    (composer, "STATED_SLACK"),
+    (composer, "TYPED_NEIGHBOUR"),
+    (disagreements, "COMPARE_NAMES"),
+)
 # the settings before the typed values: no type weight, min_confidence 0.42, nothing compared
 FIRST_RULES = (0.0, 0.42, -1.0, False, 0.12, 1.0, False, -1.0, 0.3)
 STATED_MARGINS = (0.12, 0.2)
@@ -94,14 +103,7 @@ def clusters_of(readme: Path) -> dict[str, str]:
 def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
     """Rows of every question under every parameter setting (retrieval done once)."""
     out: dict[tuple, list[Row]] = {}
-    saved = (
-        scoring.TYPE_WEIGHT,
-        composer.TYPED_MARGIN,
-        composer.STATED_MARGIN,
-        composer.STATED_SLACK,
-        composer.TYPED_NEIGHBOUR,
-        disagreements.COMPARE_NAMES,
-    )
+    saved = {(module, name): getattr(module, name) for module, name in PATCHED}
     for q in questions:
         query = standalone_query(q.question, list(q.history))
         vector = bot.corpus.embed_query(query)
@@ -151,14 +153,8 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                         cover,
                     )
                     out.setdefault(setting, []).append(row)
-    (
-        scoring.TYPE_WEIGHT,
-        composer.TYPED_MARGIN,
-        composer.STATED_MARGIN,
-        composer.STATED_SLACK,
-        composer.TYPED_NEIGHBOUR,
-        disagreements.COMPARE_NAMES,
-    ) = saved
+    for (module, name), value in saved.items():
+        setattr(module, name, value)
     return out
 
 

@@ -19,21 +19,29 @@ TEXT = (
 VIEW = ArticleView(title="Ferry", published=None, text=TEXT)
 
 
-def _sentence(text: str, score: float, dense: float, axis: int) -> ScoredSentence:
-    start = TEXT.index(text)
+def _sentence(
+    text: str,
+    score: float,
+    dense: float,
+    axis: int,
+    article: str = TEXT,
+    typed: bool | None = None,
+    coverage: float | None = None,
+) -> ScoredSentence:
+    start = article.index(text)
     vector = np.zeros(8, dtype=np.float32)
     vector[axis] = 1.0  # orthogonal vectors: no sentence repeats another
     return ScoredSentence(
-        source="ferry.txt",
+        source="ferry.txt" if article is TEXT else "suit.txt",
         span=Span(start, start + len(text)),
         text=text,
         chunk_rank=0,
         dense=dense,
-        coverage=dense,
-        context_coverage=dense,
+        coverage=dense if coverage is None else coverage,
+        context_coverage=dense if coverage is None else 0.7,
         entity_coverage=1.0,
         shape_found=True,
-        typed=None,
+        typed=typed,
         score=score,
         vector=vector,
     )
@@ -75,22 +83,9 @@ NAMED_VIEW = ArticleView(title="Suit", published=None, text=NAMED_TEXT)
 
 
 def _named(text: str, score: float, typed: bool, axis: int) -> ScoredSentence:
-    start = NAMED_TEXT.index(text)
-    vector = np.zeros(8, dtype=np.float32)
-    vector[axis] = 1.0
-    return ScoredSentence(
-        source="suit.txt",
-        span=Span(start, start + len(text)),
-        text=text,
-        chunk_rank=0,
-        dense=0.7 if axis == 0 else 0.1,
-        coverage=0.7 if axis == 0 else 0.0,
-        context_coverage=0.7,
-        entity_coverage=1.0,
-        shape_found=True,
-        typed=typed,
-        score=score,
-        vector=vector,
+    lead = axis == 0
+    return _sentence(
+        text, score, 0.7 if lead else 0.1, axis, NAMED_TEXT, typed, 0.7 if lead else 0.0
     )
 
 
