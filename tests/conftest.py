@@ -13,6 +13,7 @@ from index.embedder import Embedder, make_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "articles"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CNN = "000_16daae7c1b36e9cd.txt"
 AMN = "002_ccb087069196d22c.txt"
 
@@ -62,3 +63,29 @@ def assert_exact(bot: Assistant, answer) -> None:
     for c in (*answer.citations, *answer.nearest):
         text = bot.article(c.source).text
         assert text[c.start : c.end] == c.quote, c
+
+
+def free_port(first: int, last: int) -> int:
+    """A free loopback port in [first, last): each test module keeps its own range."""
+    from ui.app import port_free  # Gradio is imported only by the tests that serve
+
+    for port in range(first, last):
+        if port_free("127.0.0.1", port):
+            return port
+    raise RuntimeError("no free port")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (Playwright's sync API runs one at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()

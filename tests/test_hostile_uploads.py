@@ -17,19 +17,16 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, free_port
 
 from assistant import Assistant, Settings
-from ui.app import launch, port_free
+from ui.app import launch
 
 CHUNK_BUDGET = 1200
 
 
 def _free_port() -> int:
-    for port in range(8100, 8300):
-        if port_free("127.0.0.1", port):
-            return port
-    raise RuntimeError("no free port")
+    return free_port(8100, 8300)
 
 
 @pytest.fixture(scope="module")
@@ -343,24 +340,6 @@ def test_gradio_cache_of_uploads_is_cleaned(served):
     from ui.app import build_app
 
     assert build_app(bot).delete_cache == (600, 3600)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    import shutil
-
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.fail(f"Chromium not found at {chromium}: apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_browser_shows_progress_and_cancels(served, browser, tmp_path):

@@ -13,19 +13,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, free_port
 
 from assistant import Assistant, Settings
-from ui.app import launch, port_free, recent_history
+from ui.app import launch, recent_history
 
 CNN_SOURCE = str(SAMPLE / "000_16daae7c1b36e9cd.txt")
 
 
 def _free_port() -> int:
-    for port in range(8300, 8500):
-        if port_free("127.0.0.1", port):
-            return port
-    raise RuntimeError("no free port")
+    return free_port(8300, 8500)
 
 
 def _client(url, **kwargs):
@@ -201,24 +198,6 @@ def test_view_api_shows_no_server_paths(served):
     _, url, _ = served
     described = _client(url).view_api(return_format="str", print_info=False)
     assert str(ROOT) not in described and "/remove" in described
-
-
-@pytest.fixture(scope="module")
-def browser():
-    import shutil
-
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.fail(f"Chromium not found at {chromium}: apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_a_new_page_lists_articles_uploaded_after_start_up(served, browser, tmp_path):

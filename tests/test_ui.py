@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import threading
 import time
@@ -11,14 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, free_port
 
 from assistant import Assistant, ConfigError, Settings
 from assistant.answer.compose import NOTHING_INDEXED
-from ui.app import launch, port_free
+from ui.app import launch
 from ui.render import display_source, source_choices
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "docs" / "screenshots"
 XSS = (
     "Harbour council news\n\n"
@@ -29,10 +27,7 @@ XSS = (
 
 
 def _free_port() -> int:
-    for port in range(7900, 8100):
-        if port_free("127.0.0.1", port):
-            return port
-    raise RuntimeError("no free port")
+    return free_port(7900, 8100)
 
 
 @pytest.fixture(scope="module")
@@ -135,22 +130,6 @@ def empty_served(embedder):
     app = launch(bot, "127.0.0.1", port, block=False)
     yield bot, f"http://127.0.0.1:{port}/"
     app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (Playwright's sync API runs one at a time)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @contextmanager
