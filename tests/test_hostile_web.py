@@ -9,6 +9,8 @@ Chromium where a page matters.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -264,14 +266,23 @@ def test_error_messages_hide_server_paths(tmp_path):
 # -- logins ------------------------------------------------------------------------------------
 
 
-def test_failed_logins_are_rate_limited(embedder):
+@contextmanager
+def _login_app(embedder, attempts: int) -> Iterator[str]:
+    """An app behind the login "reader:s3cret" allowing `attempts` failures a minute; its URL."""
     bot = Assistant(
-        Settings(store_path=None, ui_auth="reader:s3cret", ui_login_attempts=5), embedder=embedder
+        Settings(store_path=None, ui_auth="reader:s3cret", ui_login_attempts=attempts),
+        embedder=embedder,
     )
     port = _free_port()
     app = launch(bot, "127.0.0.1", port, block=False)
-    url = f"http://127.0.0.1:{port}"
     try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        app.close()
+
+
+def test_failed_logins_are_rate_limited(embedder):
+    with _login_app(embedder, 5) as url:
         codes = [
             httpx.post(f"{url}/login", data={"username": "reader", "password": f"x{i}"}).status_code
             for i in range(5)
@@ -290,18 +301,10 @@ def test_failed_logins_are_rate_limited(embedder):
             401,
             403,
         )
-    finally:
-        app.close()
 
 
 def test_a_good_login_clears_earlier_failures(embedder):
-    bot = Assistant(
-        Settings(store_path=None, ui_auth="reader:s3cret", ui_login_attempts=3), embedder=embedder
-    )
-    port = _free_port()
-    app = launch(bot, "127.0.0.1", port, block=False)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with _login_app(embedder, 3) as url:
         for _ in range(2):
             assert (
                 httpx.post(f"{url}/login", data={"username": "r", "password": "x"}).status_code
@@ -318,5 +321,3 @@ def test_a_good_login_clears_earlier_failures(embedder):
                 httpx.post(f"{url}/login", data={"username": "r", "password": "x"}).status_code
                 == 400
             )
-    finally:
-        app.close()
