@@ -93,8 +93,7 @@ def score_sentences(
         # The question's names are looked for in the whole passage: the sentence that holds
         # the answer often leaves the story's names ("the Baftas") to the sentences around it.
         if chunk.id not in chunk_terms:
-            passage = " ".join(sentence_text(chunk, s) for s in chunk.sentences)
-            chunk_terms[chunk.id] = set(terms(passage))
+            chunk_terms[chunk.id] = set(terms(chunk.text))
         entities = _found_share(names, chunk_terms[chunk.id])
         score = _DENSE * float(sim) + _COVERAGE * coverage + _CONTEXT * context - _RANK_STEP * rank
         score += shape_bonus(question, text)
