@@ -72,6 +72,16 @@ def full_dates(text: str) -> frozenset[tuple[int, int, int]]:
     return frozenset(out)
 
 
+_MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(\d{{4}})\b")
+
+
+def month_years(text: str) -> frozenset[tuple[int, int]]:
+    """(year, month) of each month stated with its year: "April 1993", "May, 2005"."""
+    return frozenset(
+        (int(year), _MONTHS.index(month.lower()) + 1) for month, year in _MONTH_YEAR.findall(text)
+    )
+
+
 def _number(token: str) -> float:
     token = token.lower()
     return float(_NUMWORDS[token]) if token in _NUMWORDS else float(token)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from assistant.names import NAME_RUN, NOT_NAMES, QUESTION_WORDS
-from assistant.quantities import days_ago, full_dates, years
+from assistant.quantities import days_ago, full_dates, month_years, years
 
 
 class AnswerType(Enum):
@@ -109,7 +109,6 @@ _NUMBER = re.compile(
 )
 # Month names only capitalised: "may" and "march" are verbs.
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_MONTH_YEAR = re.compile(rf"({_MONTHS}),?\s(\d{{4}})")
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s)?(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?"
@@ -161,10 +160,10 @@ class Value:
         if dates:
             year, month, day = min(dates)
             return f"{year}-{month:02d}-{day:02d}"
-        month_year = _MONTH_YEAR.fullmatch(self.text.strip())
-        if month_year:  # "April 1993"
-            month = _MONTHS.split("|").index(month_year.group(1)) + 1
-            return f"{month_year.group(2)}-{month:02d}"
+        months = month_years(self.text)
+        if months:  # "April 1993"
+            year, month = min(months)
+            return f"{year}-{month:02d}"
         return str(min(years_)) if years_ and self.text.strip().isdigit() else None
 
 

@@ -36,6 +36,14 @@ _COMPARED = (
 )
 
 
+_KINDS = {
+    AnswerType.NUMBER: ConflictKind.NUMERIC,
+    AnswerType.MONEY: ConflictKind.NUMERIC,
+    AnswerType.PERCENT: ConflictKind.NUMERIC,
+    AnswerType.NAME: ConflictKind.FACTUAL,
+}
+
+
 @dataclass(frozen=True)
 class _SourceAnswer:
     sentence: ScoredSentence
@@ -99,14 +107,7 @@ def _conflict(
     view_a, view_b = article(a.sentence.source), article(b.sentence.source)
     shown_a = ", ".join(v.text for v in a.values)
     shown_b = ", ".join(v.text for v in b.values)
-    numeric = kind in (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
-    conflict_kind = (
-        ConflictKind.NUMERIC
-        if numeric
-        else ConflictKind.FACTUAL
-        if kind is AnswerType.NAME
-        else ConflictKind.DATE
-    )
+    conflict_kind = _KINDS.get(kind, ConflictKind.DATE)  # dates and durations
     summary = f"The reports answer differently: {shown_a} in one, {shown_b} in the other."
     sides = [_side(a.sentence, view_a), _side(b.sentence, view_b)]
     if view_a.published and view_b.published and view_a.published != view_b.published:
