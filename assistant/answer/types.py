@@ -131,6 +131,12 @@ _PATTERNS = {
     AnswerType.DURATION: (_DURATION, _DATE),
 }
 _WORD = re.compile(r"[\w£$€%]+")
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words; a possessive "'s" is no word of its own ("Apple's" is "apple")."""
+    return [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", text))]
 
 
 _NUMERIC = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
@@ -171,7 +177,7 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
     """The values of `kind` the sentence states that the question does not already state."""
     if kind is None:
         return []
-    asked = {w.lower() for w in _WORD.findall(question)}
+    asked = set(_words(question))
     found: list[Value] = []
     if kind is AnswerType.NAME:
         matches = [m for m in NAME_RUN.finditer(sentence) if _is_name(m.group(0))]
@@ -183,7 +189,7 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
                 m for m in matches if not any(a < m.end() and m.start() < b for a, b in dates)
             ]
     for m in sorted(matches, key=lambda m: (m.start(), -m.end())):
-        words = [w.lower() for w in _WORD.findall(m.group(0))]
+        words = _words(m.group(0))
         if not words or all(w in asked for w in words):
             continue  # the question's own value ("in 2005", "Kilroy-Silk") answers nothing
         if found and m.start() < found[-1].end:

@@ -44,6 +44,14 @@ def test_values_skip_what_the_question_already_says():
     assert "Sony" in names and "Japan" in names
 
 
+def test_a_possessive_is_the_question_s_own_name():
+    question = "Who is suing Acme over its music player?"
+    sentence = "A customer of Acme's music store is suing the firm."
+    assert values(sentence, question, AnswerType.NAME) == []  # "Acme's" is Acme, asked already
+    found = values("Jo Bloggs is suing Acme's store.", question, AnswerType.NAME)
+    assert [v.text for v in found] == ["Jo Bloggs"]
+
+
 @pytest.mark.parametrize(
     ("x", "y"),
     [("4m", "four million"), ("4,000,000", "4 million"), ("£4bn", "£4 bn"), ("87%", "87 per cent")],
