@@ -295,6 +295,18 @@ QUOTE_NEG = [
         "The deal is a disaster for farmers, Lee said.",
         "The deal is a triumph for farmers, Lee said.",
     ),  # no quotation marks: not a quote
+    (
+        "“It was good working with her, now farewell.”",
+        "“She has great talent but, sadly, after the vote it was clear she wanted her own "
+        "party, so it was good working with her, now farewell,” Jones said.",
+    ),  # an excerpt of the longer quotation
+    (
+        "“Voters face a choice between more waste and more taxes with this government, and "
+        "less waste and lower taxes with us,” Grey said.",
+        "“All this adds up to one thing: at this election people will have a choice between a "
+        "government that will waste more and tax more, and a party that will cut taxes,” Grey "
+        "said.",
+    ),  # two quotations on one theme, words shared out of order
 ]
 
 
