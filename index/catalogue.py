@@ -119,7 +119,7 @@ class ChunkCatalogue:
         scores = bm25.get_scores(query_terms)
         k = min(k, len(chunks))
         top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
+        top = top[np.argsort(-scores[top], kind="stable")]
         return [(chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
 

@@ -34,7 +34,10 @@ class HybridRetriever:
         for rank, (chunk, _) in enumerate(keyword):
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (_RRF_K + rank + 1)
             chunks[chunk.id] = chunk
-        order = sorted(fused, key=lambda cid: (-fused[cid], cid))[:k]
+        # ties (common in reciprocal ranks) go to article and place, not to the id: ids derive
+        # from the path, so a corpus read as ../x or /abs/x would be answered differently
+        order = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].source, chunks[cid].start))
+        order = order[:k]
         return [RetrievedChunk(chunks[cid], fused[cid], i) for i, cid in enumerate(order)]
 
     def dense_chunks(self, vector: np.ndarray) -> list[Chunk]:

@@ -75,3 +75,21 @@ def test_follow_up_carries_the_subject(fast_bot):
     assert fast_bot.standalone("What did she say?", ["What did Anna Kowalska open?"]) == (
         "What did she say? (Anna Kowalska)"
     )
+
+
+def test_retrieval_ties_go_to_article_and_place_not_to_the_path_derived_id(fast_bot, monkeypatch):
+    from index.records import Chunk, Span
+
+    def chunk(source: str, cid: str) -> Chunk:
+        return Chunk(cid, source, "sha", 0, 4, "text", (Span(0, 4),))
+
+    # the ids sort the other way from the sources: the id must not decide a tie
+    first, second = chunk("corpus/a.txt", "ff"), chunk("corpus/b.txt", "00")
+    retriever = HybridRetriever(fast_bot.corpus)
+    monkeypatch.setattr(retriever, "dense_chunks", lambda vector: [second, first])
+    monkeypatch.setattr(
+        fast_bot.corpus.catalogue, "search", lambda query, k: [(first, 2.0), (second, 1.0)]
+    )
+    found = retriever.retrieve("anything", 2, vector=None)
+    assert found[0].score == found[1].score  # a tie in reciprocal ranks
+    assert [r.chunk.source for r in found] == ["corpus/a.txt", "corpus/b.txt"]
