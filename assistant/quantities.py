@@ -102,6 +102,8 @@ def quantities(text: str) -> frozenset[tuple[str, float]]:
         unit = unit.lower()
         if _YEAR.fullmatch(value) and unit not in ("%",):
             continue  # a year, handled as a date
+        if unit in _MONTHS:
+            continue  # "24 March" is a day of a month, handled as a date
         unit = _UNIT_ALIASES.get(unit, unit)
         if unit in STOPWORDS and unit != "%":
             continue
@@ -110,14 +112,31 @@ def quantities(text: str) -> frozenset[tuple[str, float]]:
     return frozenset(out)
 
 
+_SCALED = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(k|thousand|m|mn|million|bn|billion)\b", re.I
+)
+_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
+_SCALES.update({"bn": 1e9, "billion": 1e9})
+
+
+def scaled_figures(text: str) -> frozenset[float]:
+    """Figures written with a scale, as numbers: "4m" and "4 million" are both 4,000,000."""
+    return frozenset(
+        float(n.replace(",", "")) * _SCALES[scale.lower()] for n, scale in _SCALED.findall(text)
+    )
+
+
 def agree(x: str, y: str) -> bool:
     """Do two statements give the same figures, dates and years wherever both give one (for
-    figures: of the same unit)? A near-copy with another figure is a disagreement, not
-    corroboration."""
+    figures: of the same unit, or both written with a scale)? A near-copy with another figure
+    is a disagreement, not corroboration."""
     qx, qy = quantities(x), quantities(y)
     for unit in {u for u, _ in qx} & {u for u, _ in qy}:
         if not {v for u, v in qx if u == unit} & {v for u, v in qy if u == unit}:
             return False
+    sx, sy = scaled_figures(x), scaled_figures(y)
+    if sx and sy and not sx & sy:
+        return False
     for found in (full_dates, years):
         fx, fy = found(x), found(y)
         if fx and fy and not fx & fy:

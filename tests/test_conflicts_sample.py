@@ -198,6 +198,26 @@ def test_near_copy_with_another_figure_is_the_other_side_not_agreement(embedder)
     assert any(c.kind == "numeric" for c in bot.conflicts())
 
 
+def test_a_figure_written_with_another_scale_word_is_no_agreement(embedder):
+    # "4m" and "2.8 million": one unit written two ways, two different figures
+    bot = Assistant(Settings(store_path=None), embedder=embedder)
+    bot.add_document(
+        "Console sales\n\nSince going on sale in Japan, Tandem has sold almost 4m Fizz "
+        "consoles, the firm said.",
+        "a.txt",
+    )
+    bot.add_document(
+        "Handheld figures\n\nSince going on sale in Japan, Tandem has sold 2.8 million Fizz "
+        "consoles, the firm said.",
+        "b.txt",
+    )
+    answer = bot.ask("How many Fizz consoles has Tandem sold?")
+    assert answer.answerable, answer.answer
+    assert "[1][2]" not in answer.answer.splitlines()[0]  # not cited as agreement
+    assert len(answer.citations) == 1
+    _exact(bot, answer.conflicts)
+
+
 def test_each_sources_own_answer_is_compared(embedder):
     """Two reports answer the question with different figures in different words; the later
     report is named. (Margin and coverage given explicitly: their fitted values belong to the

@@ -173,6 +173,27 @@ class Value:
         return str(min(years_)) if years_ and self.text.strip().isdigit() else None
 
 
+# "How many" asks for a count: a measurement ("six kilometres", "31%", "$5m") counts no things,
+# unless the question asks for things of that measure ("how many minutes").
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_MEASURE = re.compile(
+    r"\s?(?:%|per ?cent\b|(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|"
+    r"centur(?:y|ies)|(?:kilo|centi|milli)?met(?:re|er)s?|km|miles?|feet|foot|inch(?:es)?|yards?|"
+    r"(?:kilo)?grams?|kg|tonnes?|tons?|pounds|lbs?|ounces?|litres?|liters?|gallons?|acres?|"
+    r"hectares?|degrees?|mph|kph|mbps|kbps|gb|mb|tb|ghz|mhz|megabytes?|gigabytes?|"
+    r"megabits?|watts?|volts?|yen|dollars?|euros?|pence|cents?)\b)",
+    re.I,
+)
+
+
+def _counts_things(sentence: str, end: int, question: str) -> bool:
+    """Is the figure ending at `end` a count, not a measurement the question does not ask?"""
+    after = _MEASURE.match(sentence, end)
+    if not after:
+        return True
+    return bool(set(_words(after.group(0))) & set(_words(question)))
+
+
 def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]:
     """The values of `kind` the sentence states that the question does not already state."""
     if kind is None:
@@ -181,13 +202,15 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
     found: list[Value] = []
     if kind is AnswerType.NAME:
         matches = [m for m in NAME_RUN.finditer(sentence) if _is_name(m.group(0))]
+    elif kind is AnswerType.NUMBER and _HOW_MANY.search(question):
+        matches = [
+            m for m in _NUMBER.finditer(sentence) if _counts_things(sentence, m.end(), question)
+        ]
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
-        if matches and kind in _NUMERIC:  # the day and year of a date are no figures
-            dates = [m.span() for m in _DATE.finditer(sentence)]
-            matches = [
-                m for m in matches if not any(a < m.end() and m.start() < b for a, b in dates)
-            ]
+    if matches and kind in _NUMERIC:  # the day and year of a date are no figures
+        dates = [m.span() for m in _DATE.finditer(sentence)]
+        matches = [m for m in matches if not any(a < m.end() and m.start() < b for a, b in dates)]
     for m in sorted(matches, key=lambda m: (m.start(), -m.end())):
         words = _words(m.group(0))
         if not words or all(w in asked for w in words):

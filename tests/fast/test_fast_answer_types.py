@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from assistant.answer.types import AnswerType, expected_type, normalise, values
 from assistant.names import question_names
+from assistant.quantities import agree, quantities
 
 TYPES = [
     ("How many people in the UK have broadband?", AnswerType.NUMBER),
@@ -129,3 +130,41 @@ def test_dates_and_durations_compare_by_meaning():
 )
 def test_a_question_s_first_word_is_a_name_only_when_it_must_be(question, expected):
     assert question_names(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        ("It reaches beyond six kilometres.", "How many homes have broadband?", []),
+        ("It won 31% of the vote.", "How many votes did it get?", []),
+        ("It won 31 per cent of the vote.", "How many votes did it get?", []),
+        ("Tickets cost 19,800 yen each.", "How many tickets were sold?", []),
+        (
+            "The total rose to almost 3.3 million.",
+            "How many homes have broadband?",
+            ["3.3 million"],
+        ),
+        ("Police arrested 12 fans.", "How many fans were arrested?", ["12"]),
+        ("The delay lasted 20 minutes.", "How many minutes did the delay last?", ["20"]),
+    ],
+)
+def test_how_many_asks_for_a_count_not_a_measurement(sentence, question, expected):
+    found = values(sentence, question, expected_type(question))
+    assert [v.text for v in found] == expected
+
+
+def test_a_day_of_a_month_is_no_figure():
+    assert quantities("It goes on sale on 24 March in the US.") == frozenset()
+    assert quantities("It sold 24 million units.") == {("million", 24.0)}
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "same"),
+    [
+        ("Nintendo has sold almost 4m consoles.", "Nintendo has sold 4 million consoles.", True),
+        ("Nintendo has sold almost 4m consoles.", "More than 2.8 million consoles sold.", False),
+        ("It took $12.2m (£6.2m) that day.", "It took $12.2m that day.", True),
+    ],
+)
+def test_figures_written_with_a_scale_agree_only_when_equal(x, y, same):
+    assert agree(x, y) is same
