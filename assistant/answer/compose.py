@@ -37,7 +37,7 @@ NEAREST = 3  # passages shown when the articles do not say
 # When no stated sentence holds a value of the type asked for ("how many": a figure), the best
 # one that does is added if it scores at most this far below the best. Fitted by
 # cross-validation over story clusters (bench/crossval.py); negative: switched off.
-TYPED_MARGIN = -1.0
+TYPED_MARGIN = 0.3
 # ... and the sentence just before or after the best one is added when it states the type,
 # whatever its score: "A user is suing Apple." then "Californian Thomas Slattery filed the
 # suit." Fitted the same way.
