@@ -301,7 +301,7 @@ class Assistant:
         composed = self.answerer.compose(scored)
         answered_at = time.perf_counter()
         conflicts, citations, lines = self.conflict_finder.for_answer(
-            question, vector, composed, candidates, scored
+            question, vector, composed, candidates, scored, query
         )
         done_at = time.perf_counter()
         timings = {

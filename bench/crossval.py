@@ -118,7 +118,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                 disagreements.COMPARE_NAMES = names
                 for margin, cover in itertools.product(MARGINS, COVERAGES):
                     typed_found[(names, margin, cover)] = bool(
-                        answer_disagreements(q.question, scored, bot.corpus.article, margin, cover)
+                        answer_disagreements(query, scored, bot.corpus.article, margin, cover)
                     )
             for floor, typed_margin, neighbour, stated_margin, slack in itertools.product(
                 MIN_CONFIDENCES, TYPED_MARGINS, NEIGHBOURS, STATED_MARGINS, STATED_SLACKS

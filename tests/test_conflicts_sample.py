@@ -301,3 +301,31 @@ def test_a_date_agrees_with_a_more_precise_one_inside_it(embedder):
         "Supra history\n\nMass production of the Toyota Supra began on 12 April 1993 at Tahara.",
     ]
     assert _own_answers(embedder, nested, question) == []
+
+
+def test_a_follow_up_s_earlier_names_are_no_answer_of_their_own(embedder, monkeypatch):
+    """Compared on the standalone query, "Rena Holt" (named by the earlier question) is not
+    one report's answer to "And who beat her?" against the other's "Mia Sorel"."""
+    from assistant.answer.followup import standalone_query
+    from assistant.conflicts.answers import answer_disagreements
+
+    bot = Assistant(Settings(store_path=None, min_confidence=0.1), embedder=embedder)
+    bot.add_document(
+        "Open\n\nRena Holt was knocked out of the event by a teenager in the first round.", "a.txt"
+    )
+    bot.add_document("Upset\n\nMia Sorel beat the top seed in the first round in Doha.", "b.txt")
+    question = "And who beat her in the first round?"
+    query = standalone_query(question, ["How did Rena Holt do in Doha?"])
+    vector = bot.corpus.embed_query(query)
+    candidates = bot.retriever.retrieve(query, bot.answerer.candidates, vector)
+    scored = bot.answerer.score(query, vector, candidates)
+    assert answer_disagreements(question, scored, bot.corpus.article, 0.5, 0.0)  # the old way
+    assert not answer_disagreements(query, scored, bot.corpus.article, 0.5, 0.0)
+    # through `ask`, with gates that let both reports' sentences be compared
+    from assistant.conflicts import answers
+
+    monkeypatch.setattr(answers, "MARGIN", 0.5)
+    monkeypatch.setattr(answers, "MIN_COVERAGE", 0.0)
+    answer = bot.ask(question, history=["How did Rena Holt do in Doha?"])
+    assert answer.answerable, answer.answer
+    assert not [c for c in answer.conflicts if c.kind == "factual"], answer.answer

@@ -55,10 +55,12 @@ class ConflictFinder:
         composed: Composed,
         candidates: list[RetrievedChunk],
         scored: Sequence[ScoredSentence] = (),
+        query: str | None = None,
     ) -> tuple[list[Conflict], list[Citation], list[str]]:
         """The disagreements that involve an answer's evidence, each side cited (reusing the
         answer's citations where they cover it), and the answer's "Sources disagree" lines.
-        `scored` (the ranked sentences) lets each source's own answer be compared."""
+        `scored` (the ranked sentences) lets each source's own answer be compared; `query` is
+        the question as retrieved (a follow-up made to stand alone), the question if None."""
         citations = list(composed.citations)
         if not composed.answerable or not self.max_conflicts:
             return [], citations, []
@@ -88,7 +90,8 @@ class ConflictFinder:
             self.max_conflicts,
         )
         # each source's answer to the question, where the rules did not pair them already
-        typed = answer_disagreements(question, scored, self.corpus.article)
+        # compared on the standalone query: a follow-up's earlier names are no new answer
+        typed = answer_disagreements(query or question, scored, self.corpus.article)
         found += [c for c in typed if not any(same_sides(c, f) for f in found)]
         return cite_conflicts(rank(found)[: self.max_conflicts], citations, self.corpus.article)
 
