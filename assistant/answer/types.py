@@ -208,6 +208,8 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
         ]
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
+    if matches and kind in _NUMERIC:
+        matches = [m for m in matches if not _in_a_name(sentence, m)]
     if matches and kind in _NUMERIC:  # the day and year of a date are no figures
         dates = [m.span() for m in _DATE.finditer(sentence)]
         matches = [m for m in matches if not any(a < m.end() and m.start() < b for a, b in dates)]
@@ -219,6 +221,18 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
             continue  # inside a longer match already taken
         found.append(Value(m.group(0), m.start(), m.end(), kind))
     return found
+
+
+_NEXT_CAPITAL = re.compile(r"[\s-]+[A-Z]")
+
+
+def _in_a_name(sentence: str, m: re.Match[str]) -> bool:
+    """Is a number word part of a name ("the Six Nations", "Formula One")? Written with a
+    capital, it is, except where it opens the sentence before a lower-case word."""
+    if not m.group(0)[:1].isupper():
+        return False
+    opens = not sentence[: m.start()].strip(" \"'“‘(")
+    return not opens or bool(_NEXT_CAPITAL.match(sentence, m.end()))
 
 
 def _is_name(run: str) -> bool:

@@ -146,6 +146,8 @@ def test_a_question_s_first_word_is_a_name_only_when_it_must_be(question, expect
         ),
         ("Police arrested 12 fans.", "How many fans were arrested?", ["12"]),
         ("The delay lasted 20 minutes.", "How many minutes did the delay last?", ["20"]),
+        ("It was their third Six Nations defeat.", "How many fans watched?", []),
+        ("Six fans watched the Formula One race.", "How many fans watched?", ["Six"]),
     ],
 )
 def test_how_many_asks_for_a_count_not_a_measurement(sentence, question, expected):
