@@ -7,7 +7,8 @@ Sets: the BBC development set in ../shared/external/bbc_dev (clusters from its R
 and the project's sample question set (one more cluster). Parameters, each a named constant
 next to the code that uses it:
 
-- `assistant.answer.scoring.TYPE_WEIGHT`: the push towards sentences holding the asked type;
+- `assistant.answer.scoring.TYPE_WEIGHT`: the push towards sentences holding the asked type,
+  and `TYPED_SHAPE`: whether a figure question's confidence needs a figure of the asked kind;
 - `Settings.min_confidence`: below it, "the articles do not say";
 - `assistant.answer.compose.TYPED_MARGIN`: how far below the best a sentence stating the
   asked-for type may score and still be added when no stated sentence holds one;
@@ -19,7 +20,7 @@ next to the code that uses it:
   source's own answer when answers are compared, and `COMPARE_NAMES`: whether "who" answers
   are compared too.
 
-Only these nine values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
+Only these ten values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
 types.py) and the rule changes of the same round were written while reading the BBC
 questions, so the cross-validated figures still owe them something; WikiContradict, which
 nothing here reads, is the cleaner held-out check.
@@ -54,6 +55,7 @@ BBC = ROOT.parent / "shared" / "external" / "bbc_dev"
 SAMPLE = ROOT / "data"
 
 TYPE_WEIGHTS = (0.0, 0.05, 0.1)
+TYPED_SHAPES = (False, True)  # on a tie, any number will do (the rule before it)
 TYPED_MARGINS = (-1.0, 0.2, 0.3)  # -1: no typed completion by score
 MIN_CONFIDENCES = (0.38, 0.42, 0.46, 0.5)
 NEIGHBOURS = (False, True)
@@ -63,6 +65,7 @@ COMPARE_NAMES = (True, False)  # on a tie (no question is changed) names are com
 # the module constants the grid sets, put back after each set
 PATCHED = (
     (scoring, "TYPE_WEIGHT"),
+    (scoring, "TYPED_SHAPE"),
     (composer, "TYPED_MARGIN"),
     (composer, "STATED_MARGIN"),
     (composer, "STATED_SLACK"),
@@ -70,7 +73,7 @@ PATCHED = (
     (disagreements, "COMPARE_NAMES"),
 )
 # the settings before the typed values: no type weight, min_confidence 0.42, nothing compared
-FIRST_RULES = (0.0, 0.42, -1.0, False, 0.12, 1.0, False, -1.0, 0.3)
+FIRST_RULES = (0.0, False, 0.42, -1.0, False, 0.12, 1.0, False, -1.0, 0.3)
 STATED_MARGINS = (0.12, 0.2)
 STATED_SLACKS = (0.0, 0.5, 0.75, 1.0)  # 1.0: a further sentence needs the full confidence
 
@@ -109,8 +112,8 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
         vector = bot.corpus.embed_query(query)
         candidates = bot.retriever.retrieve(query, bot.answerer.candidates, vector)
         bot.corpus.read(r.chunk.source for r in candidates)
-        for weight in TYPE_WEIGHTS:
-            scoring.TYPE_WEIGHT = weight
+        for weight, typed_shape in itertools.product(TYPE_WEIGHTS, TYPED_SHAPES):
+            scoring.TYPE_WEIGHT, scoring.TYPED_SHAPE = weight, typed_shape
             scored = bot.answerer.score(query, vector, candidates)
             # the compared answers depend on neither the floor nor what is stated
             typed_found = {}
@@ -143,6 +146,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                     )
                     setting = (
                         weight,
+                        typed_shape,
                         floor,
                         typed_margin,
                         neighbour,
@@ -214,6 +218,7 @@ def main() -> int:
         held_out += [r for r in by_setting[best] if r.cluster == cluster]
     names = (
         "type_weight",
+        "typed_shape",
         "min_confidence",
         "typed_margin",
         "typed_neighbour",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.shapes import shape_bonus, shape_found
-from assistant.answer.types import expected_type, values
+from assistant.answer.types import AnswerType, expected_type, values
 from assistant.names import SPELLING_VARIANT, question_names
 from assistant.retrieve.retriever import RetrievedChunk
 from index.records import Chunk, Span
@@ -29,6 +29,12 @@ _NO_SHAPE = 0.75  # factor when the sentence lacks the kind of answer asked for
 # "how many", a name for "who") and, halved, taken off one that states none. Fitted by
 # cross-validation over story clusters (bench/crossval.py); 0 switches it off.
 TYPE_WEIGHT = 0.05
+# For a figure question ("how many", "how much", "what share"), whether a sentence must state a
+# figure of that kind (a count for "how many", not a share or a distance; not the question's
+# own figure, nor a date) to escape the no-shape factor, rather than any number at all. Fitted
+# the same way; False: any number will do.
+TYPED_SHAPE = True
+_FIGURES = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
 
 
 @dataclass(frozen=True, eq=False)  # identity: it holds a numpy vector
@@ -114,7 +120,9 @@ def score_sentences(
                 coverage=coverage,
                 context_coverage=context,
                 entity_coverage=entities,
-                shape_found=shape_found(question, text),
+                shape_found=typed
+                if TYPED_SHAPE and kind in _FIGURES
+                else shape_found(question, text),
                 typed=typed,
                 score=score,
                 vector=vec,

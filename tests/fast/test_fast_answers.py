@@ -93,3 +93,22 @@ def test_retrieval_ties_go_to_article_and_place_not_to_the_path_derived_id(fast_
     found = retriever.retrieve("anything", 2, vector=None)
     assert found[0].score == found[1].score  # a tie in reciprocal ranks
     assert [r.chunk.source for r in found] == ["corpus/a.txt", "corpus/b.txt"]
+
+
+def test_a_figure_question_needs_a_figure_of_its_kind_to_be_sure(fast_bot, monkeypatch):
+    from assistant.answer import scoring
+
+    fast_bot.add_document("Poll\n\nThe Greens won 31% of the vote in Tolvik on Friday.", "poll.txt")
+    question = "How many votes did the Greens win in Tolvik?"
+
+    def best():
+        vector = fast_bot.corpus.embed_query(question)
+        found = fast_bot.retriever.retrieve(question, 5, vector)
+        return fast_bot.answerer.score(question, vector, found)[0]
+
+    monkeypatch.setattr(scoring, "TYPED_SHAPE", False)
+    any_number = best()
+    monkeypatch.setattr(scoring, "TYPED_SHAPE", True)
+    a_count = best()
+    assert any_number.shape_found and not a_count.shape_found  # a share counts no votes
+    assert scoring.confidence(a_count) < scoring.confidence(any_number)
