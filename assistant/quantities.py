@@ -72,6 +72,23 @@ def full_dates(text: str) -> frozenset[tuple[int, int, int]]:
     return frozenset(out)
 
 
+_MONTH_ABBREVIATIONS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_ORDINALS = frozenset({"st", "nd", "rd", "th"})
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b"
+)
+
+
+def day_months(text: str) -> frozenset[tuple[int, int]]:
+    """(month, day) of each day of a month stated, with or without its year ("24 March")."""
+    out = set()
+    for d1, m1, m2, d2 in _DAY_MONTH.findall(text):
+        day, month = (d1, m1) if d1 else (d2, m2)
+        if 1 <= int(day) <= 31:
+            out.add((_MONTHS.index(month.lower()) + 1, int(day)))
+    return frozenset(out)
+
+
 _MONTH_YEAR = re.compile(rf"\b{_MONTH},?\s+(\d{{4}})\b")
 
 
@@ -102,8 +119,8 @@ def quantities(text: str) -> frozenset[tuple[str, float]]:
         unit = unit.lower()
         if _YEAR.fullmatch(value) and unit not in ("%",):
             continue  # a year, handled as a date
-        if unit in _MONTHS:
-            continue  # "24 March" is a day of a month, handled as a date
+        if unit in _MONTHS or unit in _MONTH_ABBREVIATIONS or unit in _ORDINALS:
+            continue  # "24 March", "3 Jan", "24th": a day of a month (see `day_months`)
         unit = _UNIT_ALIASES.get(unit, unit)
         if unit in STOPWORDS and unit != "%":
             continue
@@ -119,17 +136,20 @@ _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
 _SCALES.update({"bn": 1e9, "billion": 1e9})
 
 
-def scaled_figures(text: str) -> frozenset[float]:
+def scaled_figures(text: str) -> frozenset[int]:
     """Figures written with a scale, as numbers: "4m" and "4 million" are both 4,000,000."""
+    # rounded: "1.07bn" and "1,070m" are one figure, whatever the floats make of them
     return frozenset(
-        float(n.replace(",", "")) * _SCALES[scale.lower()] for n, scale in _SCALED.findall(text)
+        round(float(n.replace(",", "")) * _SCALES[scale.lower()])
+        for n, scale in _SCALED.findall(text)
     )
 
 
 def agree(x: str, y: str) -> bool:
     """Do two statements give the same figures, dates and years wherever both give one (for
     figures: of the same unit, or both written with a scale)? A near-copy with another figure
-    is a disagreement, not corroboration."""
+    is a disagreement, not corroboration. (Scaled figures are compared whatever they count:
+    two that share none are not taken for agreement, which errs towards citing less.)"""
     qx, qy = quantities(x), quantities(y)
     for unit in {u for u, _ in qx} & {u for u, _ in qy}:
         if not {v for u, v in qx if u == unit} & {v for u, v in qy if u == unit}:
@@ -137,7 +157,7 @@ def agree(x: str, y: str) -> bool:
     sx, sy = scaled_figures(x), scaled_figures(y)
     if sx and sy and not sx & sy:
         return False
-    for found in (full_dates, years):
+    for found in (full_dates, day_months, years):
         fx, fy = found(x), found(y)
         if fx and fy and not fx & fy:
             return False

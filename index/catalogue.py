@@ -119,7 +119,7 @@ class ChunkCatalogue:
         scores = bm25.get_scores(query_terms)
         k = min(k, len(chunks))
         top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[np.lexsort((top, -scores[top]))]  # ties in catalogue order
         return [(chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
 

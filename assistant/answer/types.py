@@ -17,6 +17,7 @@ from enum import Enum
 
 from assistant.names import NAME_RUN, NOT_NAMES, QUESTION_WORDS
 from assistant.quantities import days_ago, full_dates, month_years, years
+from index.terms import stem
 
 
 class AnswerType(Enum):
@@ -191,7 +192,8 @@ def _counts_things(sentence: str, end: int, question: str) -> bool:
     after = _MEASURE.match(sentence, end)
     if not after:
         return True
-    return bool(set(_words(after.group(0))) & set(_words(question)))
+    # by stem: "one day" answers "how many days"
+    return bool({stem(w) for w in _words(after.group(0))} & {stem(w) for w in _words(question)})
 
 
 def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]:
@@ -223,16 +225,13 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
     return found
 
 
-_NEXT_CAPITAL = re.compile(r"[\s-]+[A-Z]")
-
-
 def _in_a_name(sentence: str, m: re.Match[str]) -> bool:
     """Is a number word part of a name ("the Six Nations", "Formula One")? Written with a
-    capital, it is, except where it opens the sentence before a lower-case word."""
+    capital inside the sentence, it is; opening the sentence, its capital proves nothing, and
+    "Six Britons were killed" is a count."""
     if not m.group(0)[:1].isupper():
         return False
-    opens = not sentence[: m.start()].strip(" \"'“‘(")
-    return not opens or bool(_NEXT_CAPITAL.match(sentence, m.end()))
+    return bool(sentence[: m.start()].strip(" \"'“‘("))
 
 
 def _is_name(run: str) -> bool:

@@ -35,7 +35,8 @@ class HybridRetriever:
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (_RRF_K + rank + 1)
             chunks[chunk.id] = chunk
         # ties (common in reciprocal ranks) go to article and place, not to the id: ids derive
-        # from the path, so a corpus read as ../x or /abs/x would be answered differently
+        # from the path, so one folder read as ../x or /abs/x would be answered differently
+        # (sources keep their order under one root; two roots may still sort either way)
         order = sorted(fused, key=lambda cid: (-fused[cid], chunks[cid].source, chunks[cid].start))
         order = order[:k]
         return [RetrievedChunk(chunks[cid], fused[cid], i) for i, cid in enumerate(order)]

@@ -148,6 +148,8 @@ def test_a_question_s_first_word_is_a_name_only_when_it_must_be(question, expect
         ("The delay lasted 20 minutes.", "How many minutes did the delay last?", ["20"]),
         ("It was their third Six Nations defeat.", "How many fans watched?", []),
         ("Six fans watched the Formula One race.", "How many fans watched?", ["Six"]),
+        ("Two Labour MPs resigned on Monday.", "How many MPs resigned?", ["Two"]),
+        ("The strike lasted one day.", "How many days did the strike last?", ["one"]),
     ],
 )
 def test_how_many_asks_for_a_count_not_a_measurement(sentence, question, expected):
@@ -155,9 +157,12 @@ def test_how_many_asks_for_a_count_not_a_measurement(sentence, question, expecte
     assert [v.text for v in found] == expected
 
 
-def test_a_day_of_a_month_is_no_figure():
+def test_a_day_of_a_month_is_no_figure_but_a_date():
     assert quantities("It goes on sale on 24 March in the US.") == frozenset()
+    assert quantities("It goes on sale on the 24th, or 3 Jan.") == frozenset()
     assert quantities("It sold 24 million units.") == {("million", 24.0)}
+    assert not agree("It goes on sale on 24 March.", "It goes on sale on 11 March.")
+    assert agree("It goes on sale on 24 March.", "It goes on sale on March 24th, 2005.")
 
 
 @pytest.mark.parametrize(
@@ -166,6 +171,7 @@ def test_a_day_of_a_month_is_no_figure():
         ("Nintendo has sold almost 4m consoles.", "Nintendo has sold 4 million consoles.", True),
         ("Nintendo has sold almost 4m consoles.", "More than 2.8 million consoles sold.", False),
         ("It took $12.2m (£6.2m) that day.", "It took $12.2m that day.", True),
+        ("Profits were 1.07bn.", "Profits were 1,070m.", True),
     ],
 )
 def test_figures_written_with_a_scale_agree_only_when_equal(x, y, same):

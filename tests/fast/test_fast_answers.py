@@ -112,3 +112,19 @@ def test_a_figure_question_needs_a_figure_of_its_kind_to_be_sure(fast_bot, monke
     a_count = best()
     assert any_number.shape_found and not a_count.shape_found  # a share counts no votes
     assert scoring.confidence(a_count) < scoring.confidence(any_number)
+
+
+def test_keyword_ties_come_in_catalogue_order(fast_bot):
+    both = "Notice\n\nThe ferry to Hessel Island sails at noon on Thursday."
+    one = "Timetable\n\nThe ferry sails at noon on Thursday from the old pier."
+    for n in range(12, 0, -1):
+        fast_bot.add_document(one if n % 3 == 0 else both, f"{n:02d}.txt")
+    fast_bot.add_document(LIBRARY, "library.txt")  # so the ferry's words are not in every chunk
+    fast_bot.corpus.refresh()
+    catalogue = fast_bot.corpus.catalogue
+    order = [c.source for c in catalogue.chunks]
+    found = catalogue.search("ferry Hessel", 6)
+    assert len({score for _, score in found}) < len(found)  # there are ties
+    for score in {score for _, score in found}:
+        tied = [chunk.source for chunk, s in found if s == score]
+        assert tied == sorted(tied, key=order.index)
