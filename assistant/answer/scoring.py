@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.shapes import shape_bonus, shape_found
-from assistant.answer.types import AnswerType, expected_type, values
+from assistant.answer.types import FIGURE_TYPES, expected_type, values
 from assistant.names import SPELLING_VARIANT, question_names
 from assistant.retrieve.retriever import RetrievedChunk
 from index.records import Chunk, Span
@@ -34,7 +34,6 @@ TYPE_WEIGHT = 0.05
 # own figure, nor a date) to escape the no-shape factor, rather than any number at all. Fitted
 # the same way; False: any number will do.
 TYPED_SHAPE = True
-_FIGURES = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
 
 
 @dataclass(frozen=True, eq=False)  # identity: it holds a numpy vector
@@ -121,7 +120,7 @@ def score_sentences(
                 context_coverage=context,
                 entity_coverage=entities,
                 shape_found=typed
-                if TYPED_SHAPE and kind in _FIGURES
+                if TYPED_SHAPE and kind in FIGURE_TYPES
                 else shape_found(question, text),
                 typed=typed,
                 score=score,

@@ -140,7 +140,8 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", text))]
 
 
-_NUMERIC = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
+# the kinds that are figures (compared by value; a date inside a sentence is none of them)
+FIGURE_TYPES = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class Value:
     def key(self) -> str | None:
         """The value as compared across sentences ("£4bn" and "£4 bn" are one value); None
         when it cannot be compared safely ("the end of March" against "a few months")."""
-        if self.kind in _NUMERIC:
+        if self.kind in FIGURE_TYPES:
             return normalise(self.text)
         if self.kind is AnswerType.NAME:
             return " ".join(self.text.lower().replace("-", " ").split())
@@ -187,13 +188,11 @@ _MEASURE = re.compile(
 )
 
 
-def _counts_things(sentence: str, end: int, question: str) -> bool:
-    """Is the figure ending at `end` a count, not a measurement the question does not ask?"""
+def _counts_things(sentence: str, end: int, asked: set[str]) -> bool:
+    """Is the figure ending at `end` a count, not a measurement the question does not ask?
+    `asked`: the stems of the question's words (by stem: "one day" answers "how many days")."""
     after = _MEASURE.match(sentence, end)
-    if not after:
-        return True
-    # by stem: "one day" answers "how many days"
-    return bool({stem(w) for w in _words(after.group(0))} & {stem(w) for w in _words(question)})
+    return not after or bool({stem(w) for w in _words(after.group(0))} & asked)
 
 
 def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]:
@@ -205,16 +204,20 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
     if kind is AnswerType.NAME:
         matches = [m for m in NAME_RUN.finditer(sentence) if _is_name(m.group(0))]
     elif kind is AnswerType.NUMBER and _HOW_MANY.search(question):
+        asked_stems = {stem(w) for w in asked}
         matches = [
-            m for m in _NUMBER.finditer(sentence) if _counts_things(sentence, m.end(), question)
+            m for m in _NUMBER.finditer(sentence) if _counts_things(sentence, m.end(), asked_stems)
         ]
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
-    if matches and kind in _NUMERIC:
-        matches = [m for m in matches if not _in_a_name(sentence, m)]
-    if matches and kind in _NUMERIC:  # the day and year of a date are no figures
+    if matches and kind in FIGURE_TYPES:  # no number word of a name, no day or year of a date
         dates = [m.span() for m in _DATE.finditer(sentence)]
-        matches = [m for m in matches if not any(a < m.end() and m.start() < b for a, b in dates)]
+        matches = [
+            m
+            for m in matches
+            if not _in_a_name(sentence, m)
+            and not any(a < m.end() and m.start() < b for a, b in dates)
+        ]
     for m in sorted(matches, key=lambda m: (m.start(), -m.end())):
         words = _words(m.group(0))
         if not words or all(w in asked for w in words):
