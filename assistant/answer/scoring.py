@@ -107,8 +107,8 @@ def score_sentences(
             score += TYPE_WEIGHT if typed else -TYPE_WEIGHT / 2
         if "?" in text:
             score -= _HEADLINE_QUESTION
-        if len(own - question_terms) < _NEW_WORDS:
-            score -= _ECHO
+        if len(own - question_terms) < _NEW_WORDS and not typed:
+            score -= _ECHO  # unless it adds the value asked for: "Grabinoulor appeared in 1919"
         out.append(
             ScoredSentence(
                 source=chunk.source,

@@ -128,3 +128,15 @@ def test_keyword_ties_come_in_catalogue_order(fast_bot):
     for score in {score for _, score in found}:
         tied = [chunk.source for chunk, s in found if s == score]
         assert tied == sorted(tied, key=order.index)
+
+
+def test_a_sentence_that_adds_the_asked_value_is_no_echo(fast_bot):
+    # Its only new word is the year asked for; without it the sentence is a mere echo.
+    fast_bot.add_document(
+        "Novel\n\nThe Tolvik poet Ansel Merk wrote for the stage.\n\n"
+        "Ansel Merk's novel Grauben appeared in 1919.",
+        "merk.txt",
+    )
+    answer = fast_bot.ask("When did Ansel Merk's novel Grauben first appear?")
+    assert answer.answerable and "1919" in answer.answer
+    assert_exact(fast_bot, answer)
