@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.types import asked_part
 from assistant.names import FULL_NAME, PLACE
 
 _WHEN = re.compile(r"^\s*(when|what (date|day|year|month|time))\b", re.I)
@@ -38,6 +39,7 @@ _NAMES_SOMEONE = 0.03  # a "who" question met by a full name
 def shape_found(question: str, sentence: str) -> bool:
     """Does the sentence hold the kind of answer the question asks for (when a time, how
     many a number)? True when the question asks for no particular kind."""
+    question = asked_part(question)
     if _WHEN.search(question):
         return bool(_TIME.search(sentence))
     if _HOW_MANY.search(question):
@@ -52,6 +54,7 @@ def shape_bonus(question: str, sentence: str) -> float:
 
 
 def _question_type_bonus(question: str, sentence: str) -> float:
+    question = asked_part(question)
     if _WHERE.search(question):
         return _FITS if PLACE.search(sentence) else _MISFITS
     if _WHO_IS.search(question):

@@ -31,6 +31,14 @@ class AnswerType(Enum):
 
 # Leading words that do not change what is asked: "And who beat him?", "According to X, how".
 _LEAD = re.compile(r"^\s*(?:(?:and|but|so|then|also)\b[\s,]*|according to [^,?]+,\s*)+", re.I)
+# A statement before the question ("X is a journalist. When was X born?"): up to the last
+# sentence end that a question word follows. The stop must follow three lower-case letters, a
+# digit or a bracket, so "Dr. Who" and "Mrs. Hogg" end no sentence.
+_PREAMBLE = re.compile(
+    r"^.*(?:(?-i:[a-z]{3})|\d|\))[.!;:]\s+(?=(?:who|whom|whose|when|where|what|which|how|why|did|"
+    r"does|do|is|are|was|were|can|could|has|have|had|will|would|should)\b)",
+    re.I | re.S,
+)
 _MONEY_WORDS = re.compile(
     r"\b(money|cost|costs|price|pay|paid|spend|spent|fee|fees|earn|earned|earnings|make|made|"
     r"take|taken|takings|took|worth|raise|raised|collect|collected|prize money|budget|sell for|"
@@ -81,13 +89,18 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 
 def expected_type(question: str) -> AnswerType | None:
     """The kind of value the question asks for; None for "what", "why", yes/no and the rest."""
-    asked = _LEAD.sub("", question.strip())
+    asked = asked_part(question)
     for kind, pattern in _RULES:
         if pattern.search(asked):
             if kind is AnswerType.NUMBER and re.search(r"\bhow much\b", asked, re.I):
                 return AnswerType.MONEY if _MONEY_WORDS.search(asked) else kind
             return kind
     return None
+
+
+def asked_part(question: str) -> str:
+    """The question itself, without a statement before it or words that change nothing."""
+    return _LEAD.sub("", _PREAMBLE.sub("", question.strip()))
 
 
 _SCALE = r"(?:\s?(?:m|bn|k|million|billion|trillion|thousand)\b)?"

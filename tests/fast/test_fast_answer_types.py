@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.answer.types import AnswerType, expected_type, normalise, values
+from assistant.answer.types import AnswerType, asked_part, expected_type, normalise, values
 from assistant.names import question_names
 from assistant.quantities import agree, quantities
 
@@ -26,6 +26,11 @@ TYPES = [
     ("What does the name of the party mean?", None),
     ("Why did the talks fail?", None),
     ("Did the minister resign?", None),
+    # a statement before the question does not hide what is asked
+    ("Ansel Merk is a Tolvik poet and journalist. When was Merk born?", AnswerType.DATE),
+    ("The club was founded by Ida Holm in 1921. Who leads it now?", AnswerType.NAME),
+    ("The ferry sank in 1903. Did anyone survive?", None),
+    ("The poet Ansel Merk wrote for the stage. How many plays did he write?", AnswerType.NUMBER),
 ]
 
 
@@ -176,3 +181,16 @@ def test_a_day_of_a_month_is_no_figure_but_a_date():
 )
 def test_figures_written_with_a_scale_agree_only_when_equal(x, y, same):
     assert agree(x, y) is same
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Merk is a poet. When was he born?", "When was he born?"),
+        ("And who beat him?", "who beat him?"),
+        ("Why did Dr. Who end?", "Why did Dr. Who end?"),  # an abbreviation ends no sentence
+        ("What did Mrs. When say?", "What did Mrs. When say?"),
+    ],
+)
+def test_the_asked_part_drops_a_statement_before_the_question(question, asked):
+    assert asked_part(question) == asked
