@@ -16,11 +16,13 @@ next to the code that uses it:
   added when it states the asked-for type and nothing stated does;
 - `assistant.answer.compose.STATED_MARGIN` and `STATED_SLACK`: how far below the best a
   further sentence may score, and what share of the minimum confidence it needs, to be stated;
+- `assistant.answer.compose.TYPED_REQUIRED`: whether a question that asks for a value is
+  answered only when the answer states one;
 - `assistant.conflicts.answers.MARGIN` and `MIN_COVERAGE`: which sentences count as a
   source's own answer when answers are compared, and `COMPARE_NAMES`: whether "who" answers
   are compared too.
 
-Only these ten values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
+Only these eleven values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
 types.py) and the rule changes of the same round were written while reading the BBC
 questions, so the cross-validated figures still owe them something; WikiContradict, which
 nothing here reads, is the cleaner held-out check.
@@ -62,6 +64,7 @@ NEIGHBOURS = (False, True)
 MARGINS = (-1.0, 0.1, 0.2, 0.3)  # -1: answers are not compared
 COVERAGES = (0.3, 0.5, 0.7)
 COMPARE_NAMES = (True, False)  # on a tie (no question is changed) names are compared
+TYPED_REQUIRED = (False, True)  # on a tie, an answer need not state the asked type
 # the module constants the grid sets, put back after each set
 PATCHED = (
     (scoring, "TYPE_WEIGHT"),
@@ -70,10 +73,11 @@ PATCHED = (
     (composer, "STATED_MARGIN"),
     (composer, "STATED_SLACK"),
     (composer, "TYPED_NEIGHBOUR"),
+    (composer, "TYPED_REQUIRED"),
     (disagreements, "COMPARE_NAMES"),
 )
 # the settings before the typed values: no type weight, min_confidence 0.42, nothing compared
-FIRST_RULES = (0.0, False, 0.42, -1.0, False, 0.12, 1.0, False, -1.0, 0.3)
+FIRST_RULES = (0.0, False, 0.42, -1.0, False, 0.12, 1.0, False, -1.0, 0.3, False)
 STATED_MARGINS = (0.12, 0.2)
 STATED_SLACKS = (0.0, 0.5, 0.75, 1.0)  # 1.0: a further sentence needs the full confidence
 
@@ -123,10 +127,16 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                     typed_found[(names, margin, cover)] = bool(
                         answer_disagreements(query, scored, bot.corpus.article, margin, cover)
                     )
-            for floor, typed_margin, neighbour, stated_margin, slack in itertools.product(
-                MIN_CONFIDENCES, TYPED_MARGINS, NEIGHBOURS, STATED_MARGINS, STATED_SLACKS
+            for floor, typed_margin, neighbour, stated_margin, slack, required in itertools.product(
+                MIN_CONFIDENCES,
+                TYPED_MARGINS,
+                NEIGHBOURS,
+                STATED_MARGINS,
+                STATED_SLACKS,
+                TYPED_REQUIRED,
             ):
                 composer.TYPED_MARGIN, composer.TYPED_NEIGHBOUR = typed_margin, neighbour
+                composer.TYPED_REQUIRED = required
                 composer.STATED_MARGIN, composer.STATED_SLACK = stated_margin, slack
                 composed = compose(scored, bot.corpus.article, floor, bot.answerer.answer_sentences)
                 rules, _, _ = bot.conflict_finder.for_answer(
@@ -155,6 +165,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                         names,
                         margin,
                         cover,
+                        required,
                     )
                     out.setdefault(setting, []).append(row)
     for (module, name), value in saved.items():
@@ -227,6 +238,7 @@ def main() -> int:
         "compare_names",
         "margin",
         "min_coverage",
+        "typed_required",
     )
     report = {
         "fitted_setting": dict(zip(names, fitted, strict=True)),

@@ -141,3 +141,29 @@ def test_empty_corpus_says_nothing_is_indexed(memory_bot, sample_bot):
     assert "do not say" in refused.answer and refused.nearest
     memory_bot.remove("f.txt")
     assert memory_bot.ask("When did Musk last speak to Putin?").answer == NOTHING_INDEXED
+
+
+def test_a_share_is_no_answer_to_how_many(memory_bot, monkeypatch):
+    from assistant.answer import compose as composer
+
+    memory_bot.add_document(
+        "Poll\n\nThe Greens won 31% of the vote in Tolvik on Friday, their best result yet.",
+        "poll.txt",
+    )
+    memory_bot.add_document(
+        "Library\n\nThe town library in Tolvik opened a reading room for children on Monday.",
+        "library.txt",
+    )
+    question = "How many votes did the Greens win in Tolvik?"
+    refused = memory_bot.ask(question)
+    assert not refused.answerable and refused.nearest
+    monkeypatch.setattr(composer, "TYPED_REQUIRED", False)
+    assert memory_bot.ask(question).answerable  # what the rule stops: a share for a count
+    monkeypatch.setattr(composer, "TYPED_REQUIRED", True)
+    memory_bot.add_document(
+        "Count\n\nThe Greens won 4,210 votes in Tolvik on Friday, the returning officer said.",
+        "count.txt",
+    )
+    answer = memory_bot.ask(question)
+    assert answer.answerable and "4,210" in answer.answer
+    assert_exact(memory_bot, answer)

@@ -42,6 +42,10 @@ TYPED_MARGIN = 0.3
 # whatever its score: "A user is suing Apple." then "Californian Thomas Slattery filed the
 # suit." Fitted the same way.
 TYPED_NEIGHBOUR = True
+# Whether a question that asks for a value ("how many", "when", "who") is answered only when
+# the answer states one: "UKIP won 31% of the vote" is no answer to "how many votes"; the
+# articles do not say. Fitted the same way.
+TYPED_REQUIRED = True
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,7 @@ def compose(
     max_sentences: int,
 ) -> Composed:
     if not scored or confidence(scored[0]) < min_confidence:
-        nearest = tuple(
-            cite(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:NEAREST], 1)
-        )
-        return Composed(NOT_ANSWERED, False, (), nearest, ())
+        return _not_answered(scored, article)
 
     best = scored[0]
     chosen = [best]
@@ -80,6 +81,8 @@ def compose(
             chosen.append(s)
     if len(chosen) < max_sentences:
         chosen += _typed_completion(chosen, scored, min_confidence, article(best.source).text)
+    if TYPED_REQUIRED and best.typed is not None and not any(s.typed for s in chosen):
+        return _not_answered(scored, article)
 
     citations: dict[tuple[str, int], Citation] = {}
     cited: list[ScoredSentence] = []
@@ -98,6 +101,14 @@ def compose(
         stated = attributed(s.text, paragraphs, s.span.start - offset, view.title)
         statements.append(f"{stated} {''.join(sorted(markers))}")
     return Composed(" ".join(statements), True, tuple(citations.values()), (), tuple(cited))
+
+
+def _not_answered(scored: list[ScoredSentence], article: Callable[[str], ArticleView]) -> Composed:
+    """ "The articles do not say", with the nearest passages."""
+    nearest = tuple(
+        cite(i, s.source, s.span, article(s.source)) for i, s in enumerate(scored[:NEAREST], 1)
+    )
+    return Composed(NOT_ANSWERED, False, (), nearest, ())
 
 
 def _typed_completion(

@@ -140,3 +140,26 @@ def test_a_sentence_that_adds_the_asked_value_is_no_echo(fast_bot):
     answer = fast_bot.ask("When did Ansel Merk's novel Grauben first appear?")
     assert answer.answerable and "1919" in answer.answer
     assert_exact(fast_bot, answer)
+
+
+def test_a_value_question_is_answered_only_with_a_value(fast_bot, monkeypatch):
+    from assistant.answer import compose as composer
+
+    fast_bot.add_document("Poll\n\nThe Greens won 31% of the vote in Tolvik on Friday.", "poll.txt")
+    question = "How many votes did the Greens win in Tolvik?"
+
+    def composed():
+        vector = fast_bot.corpus.embed_query(question)
+        found = fast_bot.retriever.retrieve(question, 5, vector)
+        scored = fast_bot.answerer.score(question, vector, found)
+        return composer.compose(scored, fast_bot.corpus.article, 0.0, 3)
+
+    monkeypatch.setattr(composer, "TYPED_REQUIRED", False)
+    assert composed().answerable  # the share, for want of anything better
+    monkeypatch.setattr(composer, "TYPED_REQUIRED", True)
+    refused = composed()
+    assert not refused.answerable and refused.text == NOT_ANSWERED and refused.nearest
+    # a count does answer it
+    fast_bot.add_document("Count\n\nThe Greens won 4,210 votes in Tolvik on Friday.", "count.txt")
+    answer = composed()
+    assert answer.answerable and "4,210" in answer.text
