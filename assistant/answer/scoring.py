@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.shapes import shape_bonus, shape_found
-from assistant.answer.types import FIGURE_TYPES, expected_type, values
+from assistant.answer.types import FIGURE_TYPES, expected_type, is_yes_no, values
 from assistant.names import SPELLING_VARIANT, question_names
 from assistant.retrieve.retriever import RetrievedChunk
 from index.records import Chunk, Span
@@ -85,6 +85,7 @@ def score_sentences(
     question_terms = set(terms(question))
     names = question_names(question)
     kind = expected_type(question)
+    yes_no = is_yes_no(question)
     weights = {t: idf(t) for t in question_terms}
     total = sum(weights.values()) or 1.0
     out = []
@@ -107,8 +108,10 @@ def score_sentences(
             score += TYPE_WEIGHT if typed else -TYPE_WEIGHT / 2
         if "?" in text:
             score -= _HEADLINE_QUESTION
-        if len(own - question_terms) < _NEW_WORDS and not typed:
-            score -= _ECHO  # unless it adds the value asked for: "Grabinoulor appeared in 1919"
+        # unless it adds the value asked for ("Grabinoulor appeared in 1919") or the question
+        # asks whether what it echoes is so: "Was he born in 1213?" - "He was born in 1213."
+        if len(own - question_terms) < _NEW_WORDS and not typed and not yes_no:
+            score -= _ECHO
         out.append(
             ScoredSentence(
                 source=chunk.source,

@@ -103,6 +103,16 @@ def asked_part(question: str) -> str:
     return _LEAD.sub("", _PREAMBLE.sub("", question.strip()))
 
 
+_YES_NO = re.compile(
+    r"^(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I
+)
+
+
+def is_yes_no(question: str) -> bool:
+    """Is it a yes/no question ("Was he born in 1213?")?"""
+    return bool(_YES_NO.match(asked_part(question)))
+
+
 _SCALE = r"(?:\s?(?:m|bn|k|million|billion|trillion|thousand)\b)?"
 _AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUMBER_WORDS = (

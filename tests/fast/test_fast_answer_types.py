@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.answer.types import AnswerType, asked_part, expected_type, normalise, values
+from assistant.answer.types import (
+    AnswerType,
+    asked_part,
+    expected_type,
+    is_yes_no,
+    normalise,
+    values,
+)
 from assistant.names import question_names
 from assistant.quantities import agree, quantities
 
@@ -194,3 +201,18 @@ def test_figures_written_with_a_scale_agree_only_when_equal(x, y, same):
 )
 def test_the_asked_part_drops_a_statement_before_the_question(question, asked):
     assert asked_part(question) == asked
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        ("Was Ansel Merk born in 1887?", True),
+        ("Merk is a poet. Did he write plays?", True),
+        ("When was Ansel Merk born?", False),
+        ("Who is Ansel Merk?", False),
+        ("Island ferries: do they run on Sundays?", True),
+        ("What is it that Merk wrote?", False),
+    ],
+)
+def test_yes_no_questions(question, yes_no):
+    assert is_yes_no(question) is yes_no

@@ -163,3 +163,14 @@ def test_a_value_question_is_answered_only_with_a_value(fast_bot, monkeypatch):
     fast_bot.add_document("Count\n\nThe Greens won 4,210 votes in Tolvik on Friday.", "count.txt")
     answer = composed()
     assert answer.answerable and "4,210" in answer.text
+
+
+def test_a_yes_no_question_is_answered_by_the_sentence_it_echoes(fast_bot):
+    # "Was Merk born in 1887?" is answered by the sentence that says just that.
+    fast_bot.add_document(
+        "Poet\n\nThe Tolvik poet Ansel Merk wrote for the stage.\n\nAnsel Merk was born in 1887.",
+        "merk.txt",
+    )
+    answer = fast_bot.ask("Was Ansel Merk born in 1887?")
+    assert answer.answerable and "born in 1887" in answer.answer
+    assert_exact(fast_bot, answer)
