@@ -40,7 +40,14 @@ class Answerer:
         self.corpus.read(r.chunk.source for r in candidates)
         units = self.corpus.unit_vectors([r.chunk for r in candidates])
         retrieved = candidates[: self.top_k]
-        return score_sentences(query, vector, retrieved, units, self.corpus.catalogue.idf)
+        return score_sentences(
+            query,
+            vector,
+            retrieved,
+            units,
+            self.corpus.catalogue.idf,
+            lambda source: self.corpus.article(source).title,
+        )
 
     def compose(self, scored: list[ScoredSentence]) -> Composed:
         return compose(scored, self.corpus.article, self.min_confidence, self.answer_sentences)

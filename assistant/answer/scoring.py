@@ -68,9 +68,11 @@ def score_sentences(
     retrieved: list[RetrievedChunk],
     units: dict[str, UnitVectors],
     idf: Callable[[str], float],
+    title: Callable[[str], str] = lambda source: "",
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the retrieved chunks, best first. `units` holds the chunks'
-    sentence vectors by chunk id; `idf` weighs the question's terms."""
+    sentence vectors by chunk id; `idf` weighs the question's terms; `title` gives an
+    article's headline by source."""
     seen: dict[tuple[str, int], tuple[Chunk, int, int]] = {}
     for item in retrieved:
         for i, span in enumerate(item.chunk.sentences):
@@ -96,10 +98,11 @@ def score_sentences(
         near = set(terms(" ".join(sentence_text(chunk, s) for s in chunk.sentences[lo:hi])))
         coverage = sum(w for t, w in weights.items() if t in own) / total
         context = sum(w for t, w in weights.items() if t in near) / total
-        # The question's names are looked for in the whole passage: the sentence that holds
-        # the answer often leaves the story's names ("the Baftas") to the sentences around it.
+        # The question's names are looked for in the whole passage and its headline: the
+        # sentence that holds the answer often leaves the story's names ("the Baftas") to the
+        # sentences around it, and a later passage to the headline ("ID cards bill passed").
         if chunk.id not in chunk_terms:
-            chunk_terms[chunk.id] = set(terms(chunk.text))
+            chunk_terms[chunk.id] = set(terms(chunk.text)) | set(terms(title(chunk.source)))
         entities = _found_share(names, chunk_terms[chunk.id])
         score = _DENSE * float(sim) + _COVERAGE * coverage + _CONTEXT * context - _RANK_STEP * rank
         score += shape_bonus(question, text)

@@ -174,3 +174,31 @@ def test_a_yes_no_question_is_answered_by_the_sentence_it_echoes(fast_bot):
     answer = fast_bot.ask("Was Ansel Merk born in 1887?")
     assert answer.answerable and "born in 1887" in answer.answer
     assert_exact(fast_bot, answer)
+
+
+def test_the_headline_names_the_story_for_a_later_passage(fast_bot):
+    from assistant.answer.scoring import score_sentences
+
+    filler = " ".join(
+        f"Guest number {n} arrived by ferry from Hessel Island and sat down." for n in range(30)
+    )
+    fast_bot.add_document(
+        f"Tolvik Prize night\n\n{filler}\n\nAnsel Merk took the poetry award.", "prize.txt"
+    )
+    question = "Who took the poetry award at the Tolvik Prize?"
+    corpus = fast_bot.corpus
+    vector = corpus.embed_query(question)
+    found = fast_bot.retriever.retrieve(question, 20, vector)
+    corpus.read(r.chunk.source for r in found)
+    units = corpus.unit_vectors([r.chunk for r in found])
+
+    def merk(**title):
+        scored = score_sentences(question, vector, found, units, corpus.catalogue.idf, **title)
+        return next(s for s in scored if "Merk" in s.text)
+
+    assert "Tolvik" not in next(r.chunk.text for r in found if "Merk" in r.chunk.text)
+    assert merk().entity_coverage < 1.0  # its passage never names the prize
+    headline = merk(title=lambda source: corpus.article(source).title)
+    assert headline.entity_coverage == 1.0
+    scored = fast_bot.answerer.score(question, vector, found)  # the stage passes headlines
+    assert next(s for s in scored if "Merk" in s.text).entity_coverage == 1.0
