@@ -27,7 +27,7 @@ types.py) and the rule changes of the same round were written while reading the 
 questions, so the cross-validated figures still owe them something; WikiContradict, which
 nothing here reads, is the cleaner held-out check.
 
-Run: `.venv/bin/python bench/crossval.py` (about three minutes on two cores). Without
+Run: `.venv/bin/python bench/crossval.py` (about fifteen minutes on two cores). Without
 ../shared it says so and stops.
 """
 

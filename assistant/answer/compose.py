@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.answer.attribution import attributed
 from assistant.answer.scoring import ScoredSentence, confidence
+from assistant.answer.types import FIGURE_TYPES, AnswerType
 from assistant.quantities import agree
 from assistant.records import Answer, Citation, cite
 from index.records import Span
@@ -42,10 +43,12 @@ TYPED_MARGIN = 0.3
 # whatever its score: "A user is suing Apple." then "Californian Thomas Slattery filed the
 # suit." Fitted the same way.
 TYPED_NEIGHBOUR = True
-# Whether a question that asks for a value ("how many", "when", "who") is answered only when
+# Whether a question that asks for a figure, a date or a span of time is answered only when
 # the answer states one: "UKIP won 31% of the vote" is no answer to "how many votes"; the
-# articles do not say. Fitted the same way.
+# articles do not say. (Not "who": a fitting answer often names no one new, "A 15-year-old boy
+# was arrested".) Fitted the same way.
 TYPED_REQUIRED = True
+_VALUE_TYPES = (*FIGURE_TYPES, AnswerType.DATE, AnswerType.DURATION)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def compose(
             chosen.append(s)
     if len(chosen) < max_sentences:
         chosen += _typed_completion(chosen, scored, min_confidence, article(best.source).text)
-    if TYPED_REQUIRED and best.typed is not None and not any(s.typed for s in chosen):
+    if TYPED_REQUIRED and best.asked in _VALUE_TYPES and not any(s.typed for s in chosen):
         return _not_answered(scored, article)
 
     citations: dict[tuple[str, int], Citation] = {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.shapes import shape_bonus, shape_found
-from assistant.answer.types import FIGURE_TYPES, expected_type, is_yes_no, values
+from assistant.answer.types import FIGURE_TYPES, AnswerType, expected_type, is_yes_no, values
 from assistant.names import SPELLING_VARIANT, question_names
 from assistant.retrieve.retriever import RetrievedChunk
 from index.records import Chunk, Span
@@ -45,11 +45,12 @@ class ScoredSentence:
     dense: float  # cosine similarity to the question
     coverage: float  # idf-weighted share of the question's terms found in the sentence
     context_coverage: float  # the same, over the sentence and its neighbours
-    entity_coverage: float  # share of the question's names found in the sentence's passage
+    entity_coverage: float  # share of the question's names found in its passage or headline
     shape_found: bool  # holds the kind of answer asked for (a time for "when", ...)
     typed: bool | None  # states a value of the type asked for; None: no type is asked for
     score: float
     vector: np.ndarray
+    asked: AnswerType | None = None  # the type the question asks for, if any
 
 
 def confidence(s: ScoredSentence) -> float:
@@ -111,8 +112,8 @@ def score_sentences(
             score += TYPE_WEIGHT if typed else -TYPE_WEIGHT / 2
         if "?" in text:
             score -= _HEADLINE_QUESTION
-        # unless it adds the value asked for ("Grabinoulor appeared in 1919") or the question
-        # asks whether what it echoes is so: "Was he born in 1213?" - "He was born in 1213."
+        # No echo when it adds the value asked for ("Grabinoulor appeared in 1919") or when the
+        # question asks whether what it echoes is so: "Was he born in 1213?" - "He was born...".
         if len(own - question_terms) < _NEW_WORDS and not typed and not yes_no:
             score -= _ECHO
         out.append(
@@ -131,6 +132,7 @@ def score_sentences(
                 typed=typed,
                 score=score,
                 vector=vec,
+                asked=kind,
             )
         )
     out.sort(key=lambda s: (-s.score, s.source, s.span.start))

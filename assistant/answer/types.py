@@ -31,12 +31,16 @@ class AnswerType(Enum):
 
 # Leading words that do not change what is asked: "And who beat him?", "According to X, how".
 _LEAD = re.compile(r"^\s*(?:(?:and|but|so|then|also)\b[\s,]*|according to [^,?]+,\s*)+", re.I)
+_AUXILIARIES = "did|does|do|is|are|was|were|can|could|has|have|had|will|would|should"
+_QUESTION_START = re.compile(
+    rf"^(?:who|whom|whose|when|where|what|which|how|why|{_AUXILIARIES})\b", re.I
+)
 # A statement before the question ("X is a journalist. When was X born?"): up to the last
-# sentence end that a question word follows. The stop must follow three lower-case letters, a
-# digit or a bracket, so "Dr. Who" and "Mrs. Hogg" end no sentence.
+# sentence end that a question word follows. The stop must follow three lower-case letters, an
+# acronym ("the BBC."), a digit or a bracket, so "Dr. Who" and "Mrs. Hogg" end no sentence.
 _PREAMBLE = re.compile(
-    r"^.*(?:(?-i:[a-z]{3})|\d|\))[.!;:]\s+(?=(?:who|whom|whose|when|where|what|which|how|why|did|"
-    r"does|do|is|are|was|were|can|could|has|have|had|will|would|should)\b)",
+    r"^.*(?:(?-i:[a-z]{3}|[A-Z]{2,})|\d|\))[.!;:]\s+(?=(?:who|whom|whose|when|where|what|which|"
+    rf"how|why|{_AUXILIARIES})\b)",
     re.I | re.S,
 )
 _MONEY_WORDS = re.compile(
@@ -100,17 +104,19 @@ def expected_type(question: str) -> AnswerType | None:
 
 def asked_part(question: str) -> str:
     """The question itself, without a statement before it or words that change nothing."""
-    return _LEAD.sub("", _PREAMBLE.sub("", question.strip()))
+    asked = _LEAD.sub("", question.strip())
+    if _QUESTION_START.match(asked):  # "Who wrote Brexit: What Happens Next?" is one question
+        return asked
+    return _LEAD.sub("", _PREAMBLE.sub("", asked))
 
 
-_YES_NO = re.compile(
-    r"^(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b", re.I
-)
+_YES_NO = re.compile(rf"^(?:{_AUXILIARIES})\b", re.I)
 
 
 def is_yes_no(question: str) -> bool:
-    """Is it a yes/no question ("Was he born in 1213?")?"""
-    return bool(_YES_NO.match(asked_part(question)))
+    """Is it a yes/no question ("Was he born in 1213?")? Not when it asks for a value: "Can you
+    tell me who won?" wants a name."""
+    return bool(_YES_NO.match(asked_part(question))) and expected_type(question) is None
 
 
 _SCALE = r"(?:\s?(?:m|bn|k|million|billion|trillion|thousand)\b)?"
@@ -121,6 +127,9 @@ _NUMBER_WORDS = (
     "hundred dozen half"
 ).split()
 _WORDS = "|".join(_NUMBER_WORDS)
+# a count said roughly ("dozens of people"): it answers "how many" but compares with nothing
+_ROUGH = ("dozens", "scores", "hundreds", "thousands", "millions")
+_ROUGHLY = re.compile(rf"\b(?:{'|'.join(_ROUGH)})(?= of\b)", re.I)
 _MONEY = re.compile(
     rf"[£$€¥]\s?(?:{_AMOUNT}){_SCALE}|\b(?:{_AMOUNT}){_SCALE}\s?(?:pounds|dollars|euros|yen)\b",
     re.I,
@@ -150,7 +159,7 @@ _DURATION = re.compile(
 _PATTERNS = {
     AnswerType.MONEY: (_MONEY,),
     AnswerType.PERCENT: (_PERCENT,),
-    AnswerType.NUMBER: (_MONEY, _PERCENT, _NUMBER),
+    AnswerType.NUMBER: (_MONEY, _PERCENT, _NUMBER, _ROUGHLY),
     AnswerType.DATE: (_DATE,),
     AnswerType.DURATION: (_DURATION, _DATE),
 }
@@ -181,7 +190,7 @@ class Value:
         """The value as compared across sentences ("£4bn" and "£4 bn" are one value); None
         when it cannot be compared safely ("the end of March" against "a few months")."""
         if self.kind in FIGURE_TYPES:
-            return normalise(self.text)
+            return None if self.text.lower() in _ROUGH else normalise(self.text)
         if self.kind is AnswerType.NAME:
             return " ".join(self.text.lower().replace("-", " ").split())
         if self.kind is AnswerType.DURATION:
@@ -229,7 +238,10 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
     elif kind is AnswerType.NUMBER and _HOW_MANY.search(question):
         asked_stems = {stem(w) for w in asked}
         matches = [
-            m for m in _NUMBER.finditer(sentence) if _counts_things(sentence, m.end(), asked_stems)
+            m
+            for p in (_NUMBER, _ROUGHLY)
+            for m in p.finditer(sentence)
+            if _counts_things(sentence, m.end(), asked_stems)
         ]
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]

@@ -38,6 +38,12 @@ TYPES = [
     ("The club was founded by Ida Holm in 1921. Who leads it now?", AnswerType.NAME),
     ("The ferry sank in 1903. Did anyone survive?", None),
     ("The poet Ansel Merk wrote for the stage. How many plays did he write?", AnswerType.NUMBER),
+    ("Merk left the club. Which team did he join?", AnswerType.NAME),
+    ("Merk worked for the BBC. When did he leave?", AnswerType.DATE),
+    # a question that starts as one keeps its type, whatever stops follow
+    ("Who wrote the book Brexit: What Happens Next?", AnswerType.NAME),
+    ("How many staff does Acme Corp. have?", AnswerType.NUMBER),
+    ("When did Prof. Will Hutton join the paper?", AnswerType.DATE),
 ]
 
 
@@ -212,7 +218,24 @@ def test_the_asked_part_drops_a_statement_before_the_question(question, asked):
         ("Who is Ansel Merk?", False),
         ("Island ferries: do they run on Sundays?", True),
         ("What is it that Merk wrote?", False),
+        ("Can you tell me who won the election?", False),  # it asks for a name
+        ("Do you know how many votes the Greens won?", False),
     ],
 )
 def test_yes_no_questions(question, yes_no):
     assert is_yes_no(question) is yes_no
+
+
+def test_a_rough_count_answers_how_many_but_compares_with_nothing():
+    question = "How many people died in the fire at the mill?"
+    found = values("Dozens of people died in the fire at the mill.", question, AnswerType.NUMBER)
+    assert [v.text for v in found] == ["Dozens"] and found[0].key is None
+    assert values("The scores were level at the mill.", question, AnswerType.NUMBER) == []
+
+
+def test_shapes_read_the_asked_part():
+    from assistant.answer.shapes import shape_found
+
+    question = "Merk left the club in spring. When did he leave?"
+    assert not shape_found(question, "Merk said goodbye to his friends.")
+    assert shape_found(question, "Merk left on 3 May 1921.")

@@ -202,3 +202,13 @@ def test_the_headline_names_the_story_for_a_later_passage(fast_bot):
     assert headline.entity_coverage == 1.0
     scored = fast_bot.answerer.score(question, vector, found)  # the stage passes headlines
     assert next(s for s in scored if "Merk" in s.text).entity_coverage == 1.0
+
+
+def test_a_who_question_needs_no_new_name_to_be_answered(fast_bot):
+    # TYPED_REQUIRED is for figures, dates and spans of time: "who" is often answered
+    # without a name ("A 15-year-old boy was arrested").
+    fast_bot.add_document(
+        "boy held\n\nA 15-year-old boy was arrested after the fire at the Tolvik mill.", "mill.txt"
+    )
+    answer = fast_bot.ask("Who was arrested after the fire at the Tolvik mill?")
+    assert answer.answerable and "15-year-old boy" in answer.answer
