@@ -23,6 +23,13 @@ FERRY = (
 LIBRARY = "Library\n\nThe town library in Tolvik opened a reading room for children on Monday."
 
 
+def _scored(bot: Assistant, question: str) -> list:
+    """The question's sentences, scored as the answerer scores them, best first."""
+    vector = bot.corpus.embed_query(question)
+    found = bot.retriever.retrieve(question, 5, vector)
+    return bot.answerer.score(question, vector, found)
+
+
 def test_answer_cites_exact_spans(fast_bot):
     fast_bot.add_document(FERRY, "ferry.txt")
     fast_bot.add_document(LIBRARY, "library.txt")
@@ -102,9 +109,7 @@ def test_a_figure_question_needs_a_figure_of_its_kind_to_be_sure(fast_bot, monke
     question = "How many votes did the Greens win in Tolvik?"
 
     def best():
-        vector = fast_bot.corpus.embed_query(question)
-        found = fast_bot.retriever.retrieve(question, 5, vector)
-        return fast_bot.answerer.score(question, vector, found)[0]
+        return _scored(fast_bot, question)[0]
 
     monkeypatch.setattr(scoring, "TYPED_SHAPE", False)
     any_number = best()
@@ -149,10 +154,7 @@ def test_a_value_question_is_answered_only_with_a_value(fast_bot, monkeypatch):
     question = "How many votes did the Greens win in Tolvik?"
 
     def composed():
-        vector = fast_bot.corpus.embed_query(question)
-        found = fast_bot.retriever.retrieve(question, 5, vector)
-        scored = fast_bot.answerer.score(question, vector, found)
-        return composer.compose(scored, fast_bot.corpus.article, 0.0, 3)
+        return composer.compose(_scored(fast_bot, question), fast_bot.corpus.article, 0.0, 3)
 
     monkeypatch.setattr(composer, "TYPED_REQUIRED", False)
     assert composed().answerable  # the share, for want of anything better
