@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.answer.attribution import attributed
 from assistant.answer.scoring import ScoredSentence, confidence
-from assistant.answer.types import FIGURE_TYPES, AnswerType
+from assistant.answer.types import VALUE_TYPES
 from assistant.quantities import agree
 from assistant.records import Answer, Citation, cite
 from index.records import Span
@@ -48,7 +48,6 @@ TYPED_NEIGHBOUR = True
 # articles do not say. (Not "who": a fitting answer often names no one new, "A 15-year-old boy
 # was arrested".) Fitted the same way.
 TYPED_REQUIRED = True
-_VALUE_TYPES = (*FIGURE_TYPES, AnswerType.DATE, AnswerType.DURATION)
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def compose(
             chosen.append(s)
     if len(chosen) < max_sentences:
         chosen += _typed_completion(chosen, scored, min_confidence, article(best.source).text)
-    if TYPED_REQUIRED and best.asked in _VALUE_TYPES and not any(s.typed for s in chosen):
+    if TYPED_REQUIRED and best.asked in VALUE_TYPES and not any(s.typed for s in chosen):
         return _not_answered(scored, article)
 
     citations: dict[tuple[str, int], Citation] = {}

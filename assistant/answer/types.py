@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from assistant.names import NAME_RUN, NOT_NAMES, QUESTION_WORDS
 from assistant.quantities import days_ago, full_dates, month_years, years
@@ -32,16 +33,14 @@ class AnswerType(Enum):
 # Leading words that do not change what is asked: "And who beat him?", "According to X, how".
 _LEAD = re.compile(r"^\s*(?:(?:and|but|so|then|also)\b[\s,]*|according to [^,?]+,\s*)+", re.I)
 _AUXILIARIES = "did|does|do|is|are|was|were|can|could|has|have|had|will|would|should"
-_QUESTION_START = re.compile(
-    rf"^(?:who|whom|whose|when|where|what|which|how|why|{_AUXILIARIES})\b", re.I
-)
+# the words a question opens with ("according" opens a lead, stripped before)
+_ASKING = rf"(?:{'|'.join(sorted(QUESTION_WORDS - {'according'}))})\b"
+_QUESTION_START = re.compile(rf"^{_ASKING}", re.I)
 # A statement before the question ("X is a journalist. When was X born?"): up to the last
 # sentence end that a question word follows. The stop must follow three lower-case letters, an
 # acronym ("the BBC."), a digit or a bracket, so "Dr. Who" and "Mrs. Hogg" end no sentence.
 _PREAMBLE = re.compile(
-    r"^.*(?:(?-i:[a-z]{3}|[A-Z]{2,})|\d|\))[.!;:]\s+(?=(?:who|whom|whose|when|where|what|which|"
-    rf"how|why|{_AUXILIARIES})\b)",
-    re.I | re.S,
+    rf"^.*(?:(?-i:[a-z]{{3}}|[A-Z]{{2,}})|\d|\))[.!;:]\s+(?={_ASKING})", re.I | re.S
 )
 _MONEY_WORDS = re.compile(
     r"\b(money|cost|costs|price|pay|paid|spend|spent|fee|fees|earn|earned|earnings|make|made|"
@@ -102,6 +101,7 @@ def expected_type(question: str) -> AnswerType | None:
     return None
 
 
+@lru_cache(maxsize=64)  # shapes ask it once per candidate sentence of the same question
 def asked_part(question: str) -> str:
     """The question itself, without a statement before it or words that change nothing."""
     asked = _LEAD.sub("", question.strip())
@@ -174,6 +174,8 @@ def _words(text: str) -> list[str]:
 
 # the kinds that are figures (compared by value; a date inside a sentence is none of them)
 FIGURE_TYPES = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT)
+# the kinds of value an answer states and sources are compared on: figures, dates and spans
+VALUE_TYPES = (*FIGURE_TYPES, AnswerType.DATE, AnswerType.DURATION)
 
 
 @dataclass(frozen=True)

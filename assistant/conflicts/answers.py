@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.scoring import ScoredSentence
-from assistant.answer.types import AnswerType, Value, expected_type, values
+from assistant.answer.types import VALUE_TYPES, AnswerType, Value, expected_type, values
 from assistant.conflicts.kinds import ConflictKind
 from assistant.names import without_possessive
 from assistant.records import Conflict, ConflictSide
@@ -27,13 +27,6 @@ MIN_COVERAGE = 0.7
 # common. In the same cross-validation grid; on the development sets it changes no question
 # either way, and a tie goes to comparing (the disagreement shown is cited on both sides).
 COMPARE_NAMES = True
-_COMPARED = (
-    AnswerType.NUMBER,
-    AnswerType.MONEY,
-    AnswerType.PERCENT,
-    AnswerType.DATE,
-    AnswerType.DURATION,
-)
 
 
 _KINDS = {
@@ -70,7 +63,7 @@ def answer_disagreements(
     margin = MARGIN if margin is None else margin
     min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
     kind = expected_type(question)
-    compared = kind in _COMPARED or (COMPARE_NAMES and kind is AnswerType.NAME)
+    compared = kind in VALUE_TYPES or (COMPARE_NAMES and kind is AnswerType.NAME)
     if margin < 0 or not compared or not scored:
         return []
     best: dict[str, _SourceAnswer] = {}
