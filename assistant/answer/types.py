@@ -48,6 +48,18 @@ _MONEY_WORDS = re.compile(
     r"sold for|charge|charged|fine)\b",
     re.I,
 )
+# "What is the maximum height of ...?" asks for a measurement, a figure like "how far". (Not
+# "range" or "area": "the range of products", "which area".)
+_MEASURED = (
+    r"\b(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:\w+ ){0,2}(?:height|length|"
+    r"width|depth|weight|distance|speed|population|capacity|diameter|altitude)\b"
+)
+# "What is the name of his father?", "What was her birth name?" ask for a name.
+_NAME_OF = re.compile(
+    r"^(?:what|which) (?:is|was|are|were) (?:the )?(?:\w+ ){0,2}names? of\b|"
+    r"^(?:what|which) (?:is|was|are|were)\b.*\b(?:birth|real|full|maiden|stage|pen) name\b",
+    re.I,
+)
 _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (AnswerType.PERCENT, re.compile(r"\b(what|which) (share|percentage|proportion)\b", re.I)),
     (AnswerType.DURATION, re.compile(r"\bhow (long|often)\b", re.I)),
@@ -62,9 +74,10 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         AnswerType.NUMBER,
         re.compile(
-            r"\bhow (many|much|big|large|old|far|high)\b|\bby (how much|what margin)\b|"
+            r"\bhow (many|much|big|large|old|far|high|tall|wide|deep|heavy|fast)\b|"
+            r"\bby (how much|what margin)\b|"
             r"\bwhat (size|majority|number|total|figure|amount|score|margin|age)\b|"
-            r"\bwhat (was|is|were) the (score|margin|total|figure|size)\b",
+            rf"\bwhat (was|is|were) the (score|margin|total|figure|size)\b|{_MEASURED}",
             re.I,
         ),
     ),
@@ -77,6 +90,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         ),
     ),
     (AnswerType.NAME, re.compile(r"^(who|whom|whose)\b|\bwho\b", re.I)),
+    (AnswerType.NAME, _NAME_OF),
     (
         AnswerType.NAME,
         re.compile(
@@ -186,11 +200,14 @@ class Value:
     start: int
     end: int
     kind: AnswerType
+    whole: bool = False  # the whole a part is counted in: "two" in "one of its two members"
 
     @property
     def key(self) -> str | None:
         """The value as compared across sentences ("£4bn" and "£4 bn" are one value); None
         when it cannot be compared safely ("the end of March" against "a few months")."""
+        if self.whole:  # it says how many there are, not how many did what was asked
+            return None
         if self.kind in FIGURE_TYPES:
             return None if self.text.lower() in _ROUGH else normalise(self.text)
         if self.kind is AnswerType.NAME:
@@ -222,6 +239,14 @@ _MEASURE = re.compile(
 )
 
 
+# "world number one", "No 2 seed": a place in a ranking, not a count
+_RANK = re.compile(r"\b(?:number|no\.?)\s$", re.I)
+# "one of its two members", "three of the 12 judges": the figure after "of" is the whole
+_PART_OF = re.compile(
+    rf"\b(?:\d+|{_WORDS}) of (?:its|their|his|her|our|the|all|those|these)?\s?$", re.I
+)
+
+
 def _counts_things(sentence: str, end: int, asked: set[str]) -> bool:
     """Is the figure ending at `end` a count, not a measurement the question does not ask?
     `asked`: the stems of the question's words (by stem: "one day" answers "how many days")."""
@@ -244,6 +269,7 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
             for p in (_NUMBER, _ROUGHLY)
             for m in p.finditer(sentence)
             if _counts_things(sentence, m.end(), asked_stems)
+            and not _RANK.search(sentence, 0, m.start())
         ]
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
@@ -261,7 +287,8 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
             continue  # the question's own value ("in 2005", "Kilroy-Silk") answers nothing
         if found and m.start() < found[-1].end:
             continue  # inside a longer match already taken
-        found.append(Value(m.group(0), m.start(), m.end(), kind))
+        whole = kind in FIGURE_TYPES and bool(_PART_OF.search(sentence, 0, m.start()))
+        found.append(Value(m.group(0), m.start(), m.end(), kind, whole))
     return found
 
 

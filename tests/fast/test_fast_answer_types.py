@@ -31,6 +31,13 @@ TYPES = [
     ("According to the union, how many jobs will go?", AnswerType.NUMBER),
     ("Which film won best picture?", AnswerType.NAME),
     ("What does the name of the party mean?", None),
+    # measurements are figures; "the name of", "birth name" ask for a name
+    ("How tall is the tower?", AnswerType.NUMBER),
+    ("What was the population of the town in 2001?", AnswerType.NUMBER),
+    ("What is the maximum height of the dam?", AnswerType.NUMBER),
+    ("What is the range of products?", None),
+    ("What is the name of the winner's father?", AnswerType.NAME),
+    ("What was Merk's birth name?", AnswerType.NAME),
     ("Why did the talks fail?", None),
     ("Did the minister resign?", None),
     # a statement before the question does not hide what is asked
@@ -239,3 +246,20 @@ def test_shapes_read_the_asked_part():
     question = "Merk left the club in spring. When did he leave?"
     assert not shape_found(question, "Merk said goodbye to his friends.")
     assert shape_found(question, "Merk left on 3 May 1921.")
+
+
+def test_a_rank_is_no_count():
+    question = "How many sets did Ljubicic take Federer to?"
+    sentence = "The world number one was taken to three sets by the No 2 seed."
+    assert [v.text for v in values(sentence, question, AnswerType.NUMBER)] == ["three"]
+
+
+def test_the_whole_a_part_is_counted_in_is_not_compared():
+    question = "How many of the party's members defected?"
+    found = values("The party lost one of its two members to Veritas.", question, AnswerType.NUMBER)
+    assert [(v.text, v.key) for v in found] == [("one", "1.0"), ("two", None)]
+    found = values("Three of the 12 judges backed it.", question, AnswerType.NUMBER)
+    assert [v.key for v in found] == ["3.0", None]
+    # without a part before it, a figure after "of" is compared as usual
+    found = values("Turnout was 61% of the 44 million voters.", question, AnswerType.NUMBER)
+    assert "44 million" in [v.text for v in found if v.key is not None]
