@@ -97,7 +97,9 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"^(which|what) (\w+\s){0,3}?(film|movie|company|firm|council|party|team|"
             r"programme|program|show|constituency|seat|country|city|town|club|newspaper|channel|"
             r"band|album|song|book|game|player|actor|actress|designer|minister|leader|analyst|"
-            r"organisation|organization|group|agency|network|court|judge|director)s?\b",
+            r"organisation|organization|group|agency|network|court|judge|director|mp|politician|"
+            r"candidate|spokesman|spokeswoman|chairman|chairwoman|executive|boss|coach|manager|"
+            r"captain|president|official|singer|writer|author|artist|star|winner)s?\b",
             re.I,
         ),
     ),
@@ -157,12 +159,12 @@ _NUMBER = re.compile(
 # Month names only capitalised: "may" and "march" are verbs.
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_DATE = re.compile(
+_DATE = re.compile(  # a time of day first: "1700 GMT" is no year
+    rf"\b\d{{1,2}}:\d\d\b|\b\d{{3,4}} (?i:gmt|bst)\b|"
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s)?(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?"
     rf"(?:,?\s\d{{4}})?\b|\b(?:1[5-9]\d\d|20\d\d)\b|(?i:\b(?:{_DAYS})\b|\b(?:yesterday|"
     rf"today|tomorrow|tonight)\b|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|"
     rf"winter)\b|\b(?:the )?end of (?:the )?(?:year|month)\b)|\b(?:the )?[Ee]nd of (?:{_MONTHS})\b"
-    rf"|\b\d{{1,2}}:\d\d\b|\b\d{{3,4}} (?i:gmt|bst)\b"
 )
 _DURATION = re.compile(
     rf"\b(?:{_AMOUNT}|{_WORDS}|a|an|a few|several)\s(?:seconds?|minutes?|hours?|days?|weeks?|"
@@ -177,6 +179,17 @@ _PATTERNS = {
     AnswerType.DATE: (_DATE,),
     AnswerType.DURATION: (_DURATION, _DATE),
 }
+# "How often?" asks for a rate ("every 10 seconds", "twice a year"), not a span of time
+_HOW_OFTEN = re.compile(r"\bhow often\b", re.I)
+_RATE = re.compile(
+    r"\bevery (?:\w+ ){0,2}(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b|"
+    r"\b(?:once|twice|\w+ times) (?:a|an|per|every) \w+\b|"
+    r"\b(?:hourly|daily|weekly|monthly|yearly|annually)\b",
+    re.I,
+)
+# "What day?", "which date?" ask for a day, not a time of day ("by 1700 GMT")
+_ASKS_DAY = re.compile(r"\b(?:day|date)\b", re.I)
+_CLOCK = re.compile(r"\d{1,2}:\d\d|\d{3,4} (?:gmt|bst)", re.I)
 _WORD = re.compile(r"[\w£$€%]+")
 _POSSESSIVE = re.compile(r"['’]s\b")
 
@@ -271,8 +284,12 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
             if _counts_things(sentence, m.end(), asked_stems)
             and not _RANK.search(sentence, 0, m.start())
         ]
+    elif kind is AnswerType.DURATION and _HOW_OFTEN.search(question):
+        matches = list(_RATE.finditer(sentence))
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
+    if kind is AnswerType.DATE and _ASKS_DAY.search(question):
+        matches = [m for m in matches if not _CLOCK.fullmatch(m.group(0))]
     if matches and kind in FIGURE_TYPES:  # no number word of a name, no day or year of a date
         dates = [m.span() for m in _DATE.finditer(sentence)]
         matches = [

@@ -38,6 +38,8 @@ TYPES = [
     ("What is the range of products?", None),
     ("What is the name of the winner's father?", AnswerType.NAME),
     ("What was Merk's birth name?", AnswerType.NAME),
+    ("Which Tory MP defected to Labour?", AnswerType.NAME),
+    ("Which coach was sacked?", AnswerType.NAME),
     ("Why did the talks fail?", None),
     ("Did the minister resign?", None),
     # a statement before the question does not hide what is asked
@@ -263,3 +265,24 @@ def test_the_whole_a_part_is_counted_in_is_not_compared():
     # without a part before it, a figure after "of" is compared as usual
     found = values("Turnout was 61% of the 44 million voters.", question, AnswerType.NUMBER)
     assert "44 million" in [v.text for v in found if v.key is not None]
+
+
+def test_how_often_asks_for_a_rate():
+    question = "How often does someone sign up for broadband?"
+    sentence = "Someone signs up every 10 seconds, BT said, after growth in the last three months."
+    found = values(sentence, question, AnswerType.DURATION)
+    assert [v.text for v in found] == ["every 10 seconds"]
+    assert [v.text for v in values("Fans meet twice a year.", question, AnswerType.DURATION)] == [
+        "twice a year"
+    ]
+    # "how long" still takes any span of time
+    spans = values(sentence, "How long did the growth last?", AnswerType.DURATION)
+    assert "three months" in [v.text for v in spans]
+
+
+def test_a_day_is_asked_not_a_time_of_day():
+    sentence = "Voters must have registered by 1700 GMT on 11 March."
+    day = values(sentence, "What was the last day to register?", AnswerType.DATE)
+    assert [v.text for v in day] == ["11 March"]
+    when = values(sentence, "When did registration close?", AnswerType.DATE)
+    assert [v.text for v in when] == ["1700 GMT", "11 March"]  # a time of day, not the year 1700
