@@ -19,8 +19,9 @@ next to the code that uses it:
 - `assistant.answer.compose.TYPED_REQUIRED`: whether a question that asks for a value is
   answered only when the answer states one;
 - `assistant.conflicts.answers.MARGIN` and `MIN_COVERAGE`: which sentences count as a
-  source's own answer when answers are compared, and `COMPARE_NAMES`: whether "who" answers
-  are compared too.
+  source's own answer when answers are compared, and `SURE`: the answer confidence at which a
+  sentence counts whatever its score. (`COMPARE_NAMES`, in the grid before, changed no
+  question either way; it is fixed at True.)
 
 Only these eleven values are re-fitted per fold. The answer-type vocabulary (assistant/answer/
 types.py) and the rule changes of the same round were written while reading the BBC
@@ -45,7 +46,6 @@ from assistant.answer import compose as composer
 from assistant.answer import scoring
 from assistant.answer.compose import compose
 from assistant.answer.followup import standalone_query
-from assistant.conflicts import answers as disagreements
 from assistant.conflicts.answers import answer_disagreements
 from assistant.conflicts.kinds import ConflictKind
 from assistant.evaluate.metrics import contains_answer, precision_recall_f1
@@ -63,7 +63,8 @@ MIN_CONFIDENCES = (0.38, 0.42, 0.46, 0.5)
 NEIGHBOURS = (False, True)
 MARGINS = (-1.0, 0.1, 0.2, 0.3)  # -1: answers are not compared
 COVERAGES = (0.3, 0.5, 0.7)
-COMPARE_NAMES = (True, False)  # on a tie (no question is changed) names are compared
+# a source's answer however far below the best, when confidence is at least this (2: never)
+SURES = (2.0, 0.5, 0.55, 0.6)
 TYPED_REQUIRED = (False, True)  # on a tie, an answer need not state the asked type
 # the module constants the grid sets, put back after each set
 PATCHED = (
@@ -74,10 +75,9 @@ PATCHED = (
     (composer, "STATED_SLACK"),
     (composer, "TYPED_NEIGHBOUR"),
     (composer, "TYPED_REQUIRED"),
-    (disagreements, "COMPARE_NAMES"),
 )
 # the settings before the typed values: no type weight, min_confidence 0.42, nothing compared
-FIRST_RULES = (0.0, False, 0.42, -1.0, False, 0.12, 1.0, False, -1.0, 0.3, False)
+FIRST_RULES = (0.0, False, 0.42, -1.0, False, 0.12, 1.0, 2.0, -1.0, 0.3, False)
 STATED_MARGINS = (0.12, 0.2)
 STATED_SLACKS = (0.0, 0.5, 0.75, 1.0)  # 1.0: a further sentence needs the full confidence
 
@@ -121,12 +121,10 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
             scored = bot.answerer.score(query, vector, candidates)
             # the compared answers depend on neither the floor nor what is stated
             typed_found = {}
-            for names in COMPARE_NAMES:
-                disagreements.COMPARE_NAMES = names
-                for margin, cover in itertools.product(MARGINS, COVERAGES):
-                    typed_found[(names, margin, cover)] = bool(
-                        answer_disagreements(query, scored, bot.corpus.article, margin, cover)
-                    )
+            for sure, margin, cover in itertools.product(SURES, MARGINS, COVERAGES):
+                typed_found[(sure, margin, cover)] = bool(
+                    answer_disagreements(query, scored, bot.corpus.article, margin, cover, sure)
+                )
             for floor, typed_margin, neighbour, stated_margin, slack, required in itertools.product(
                 MIN_CONFIDENCES,
                 TYPED_MARGINS,
@@ -145,7 +143,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                 # as the evaluation counts: spellings are reported apart
                 by_rules = any(c.kind != ConflictKind.NAME_SPELLING for c in rules)
                 correct = bool(q.answers) and contains_answer(composed.text, q.answers)
-                for (names, margin, cover), typed in typed_found.items():
+                for (sure, margin, cover), typed in typed_found.items():
                     row = Row(
                         cluster=cluster_of(q.id),
                         answerable=bool(q.answers),
@@ -162,7 +160,7 @@ def run_set(bot: Assistant, questions, cluster_of) -> dict[tuple, list[Row]]:
                         neighbour,
                         stated_margin,
                         slack,
-                        names,
+                        sure,
                         margin,
                         cover,
                         required,
@@ -235,7 +233,7 @@ def main() -> int:
         "typed_neighbour",
         "stated_margin",
         "stated_slack",
-        "compare_names",
+        "sure",
         "margin",
         "min_coverage",
         "typed_required",

@@ -1,0 +1,64 @@
+"""Which sentence counts as a source's own answer when answers are compared (hand-made scores,
+no model): close to the best and covering the question, or answered with confidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer.scoring import ScoredSentence, confidence
+from assistant.conflicts.answers import answer_disagreements
+from index.records import Span
+from index.views import ArticleView
+
+QUESTION = "How many sets did Ljubicic take Federer to in the final?"
+TEXTS = {
+    "a.txt": "Federer won the final, but not until Ljubicic had stretched him for five sets.",
+    "b.txt": "Federer was taken to three sets by Ljubicic in the final.",
+}
+
+
+def _sentence(source: str, score: float, dense: float, context: float) -> ScoredSentence:
+    text = TEXTS[source]
+    return ScoredSentence(
+        source=source,
+        span=Span(0, len(text)),
+        text=text,
+        chunk_rank=0,
+        dense=dense,
+        coverage=context,
+        context_coverage=context,
+        entity_coverage=1.0,
+        shape_found=True,
+        typed=True,
+        score=score,
+        vector=np.ones(4, dtype=np.float32) / 2,
+    )
+
+
+def _article(source: str) -> ArticleView:
+    return ArticleView(title="Final", published=None, text=TEXTS[source])
+
+
+BEST = _sentence("a.txt", 0.9, 0.8, 0.9)
+# the other report words it differently: far below the best, yet sure to answer the question
+FAR_BUT_SURE = _sentence("b.txt", 0.6, 0.55, 0.6)
+
+
+@pytest.mark.parametrize(("sure", "flagged"), [(2.0, False), (0.6, False), (0.55, True)])
+def test_a_sure_answer_counts_however_far_below_the_best(sure, flagged):
+    assert 0.55 <= confidence(FAR_BUT_SURE) < 0.6  # the case each threshold is for
+    found = answer_disagreements(QUESTION, [BEST, FAR_BUT_SURE], _article, 0.2, 0.7, sure)
+    assert bool(found) is flagged
+    for conflict in found:
+        assert {s.quote for s in conflict.sides} == set(TEXTS.values())
+        for side in conflict.sides:
+            assert TEXTS[side.source][side.start : side.end] == side.quote
+
+
+def test_a_close_answer_still_counts_without_confidence():
+    close = _sentence("b.txt", 0.8, 0.1, 0.8)
+    assert confidence(close) < 0.5
+    assert answer_disagreements(QUESTION, [BEST, close], _article, 0.2, 0.7, 2.0)
+    # too far below the best and not sure: no answer of its own
+    assert not answer_disagreements(QUESTION, [BEST, close], _article, 0.05, 0.7, 0.5)
