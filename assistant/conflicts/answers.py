@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.scoring import ScoredSentence, confidence
-from assistant.answer.types import VALUE_TYPES, AnswerType, Value, expected_type, values
+from assistant.answer.types import (
+    VALUE_TYPES,
+    AnswerType,
+    Value,
+    expected_type,
+    is_yes_no,
+    values,
+)
 from assistant.conflicts.kinds import ConflictKind
 from assistant.names import without_possessive
 from assistant.records import Conflict, ConflictSide
@@ -32,6 +39,12 @@ COMPARE_NAMES = True
 # differently ("taken to three sets" against "stretched him for five sets") scores well below
 # the best. Fitted the same way (11 of 12 folds chose 0.55); above 1: switched off.
 SURE = 0.55
+# For a yes/no question that states a value ("Was he born in 1213?"), a source's sentence that
+# states a value of that kind counts as its answer when its passage (or headline) names this
+# share of the question's names: such a question is often worded like one source, so the
+# other scores low. All of them, chosen before measuring; on WikiContradict by ID parity, 0.5
+# gains on odd IDs (44.1% against 41.2%) and ties on even ones (35.3%).
+YES_NO_NAMES = 1.0
 
 
 _KINDS = {
@@ -69,7 +82,11 @@ def answer_disagreements(
     margin = MARGIN if margin is None else margin
     min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
     sure = SURE if sure is None else sure
-    kind = expected_type(question)
+    kind, asked = expected_type(question), question
+    stated = _stated_kind(question) if kind is None and is_yes_no(question) else None
+    if stated is not None:
+        # "Was he born in 1213?": each source's own year answers it, the asked one included
+        kind, asked = stated, ""
     compared = kind in VALUE_TYPES or (COMPARE_NAMES and kind is AnswerType.NAME)
     if margin < 0 or not compared or not scored:
         return []
@@ -78,9 +95,10 @@ def answer_disagreements(
         if s.source in best:
             continue
         close = s.score >= scored[0].score - margin and s.context_coverage >= min_coverage
-        if not close and confidence(s) < sure:
+        named = stated is not None and s.entity_coverage >= YES_NO_NAMES
+        if not close and not named and confidence(s) < sure:
             continue
-        found = values(s.text, question, kind)
+        found = values(s.text, asked, kind)
         if found:
             best[s.source] = _SourceAnswer(s, found)
     answers = list(best.values())
@@ -92,6 +110,14 @@ def answer_disagreements(
         for other in answers[1:]
         if first.keys and other.keys and not _agree(first.keys, other.keys, kind)
     ]
+
+
+def _stated_kind(question: str) -> AnswerType | None:
+    """The kind of value a yes/no question states ("Was he born in 1213?": a date), if any;
+    the last one stated, as "As of 2023, has it released more than one album?" asks the count."""
+    kinds = (AnswerType.DATE, AnswerType.PERCENT, AnswerType.MONEY, AnswerType.NUMBER)
+    found = [(v.start, v.kind) for kind in kinds for v in values(question, "", kind)]
+    return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def _agree(a: set[str], b: set[str], kind: AnswerType) -> bool:

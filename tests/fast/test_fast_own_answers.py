@@ -62,3 +62,50 @@ def test_a_close_answer_still_counts_without_confidence():
     assert answer_disagreements(QUESTION, [BEST, close], _article, 0.2, 0.7, 2.0)
     # too far below the best and not sure: no answer of its own
     assert not answer_disagreements(QUESTION, [BEST, close], _article, 0.05, 0.7, 0.5)
+
+
+YES_NO = "Was Ansel Merk born in 1887?"
+BORN = {
+    "a.txt": "Ansel Merk was born in 1887 in Tolvik.",
+    "b.txt": "Ansel Merk (1889-1950) was a Tolvik poet.",
+}
+
+
+def _born(source: str, score: float, names: float, text: str | None = None) -> ScoredSentence:
+    text = text or BORN[source]
+    return ScoredSentence(
+        source=source,
+        span=Span(0, len(text)),
+        text=text,
+        chunk_rank=0,
+        dense=score,
+        coverage=0.1,
+        context_coverage=0.1,
+        entity_coverage=names,
+        shape_found=True,
+        typed=None,
+        score=score,
+        vector=np.ones(4, dtype=np.float32) / 2,
+    )
+
+
+def _born_article(source: str) -> ArticleView:
+    return ArticleView(title="Merk", published=None, text=BORN[source])
+
+
+def test_a_yes_no_question_stating_a_value_is_answered_by_each_source_s_own_value():
+    echo, other = _born("a.txt", 0.95, 1.0), _born("b.txt", 0.3, 1.0)
+    found = answer_disagreements(YES_NO, [echo, other], _born_article, 0.2, 0.7, 2.0)
+    assert len(found) == 1
+    assert "1887" in found[0].summary and "1889" in found[0].summary  # the asked year counts
+    for side in found[0].sides:
+        assert BORN[side.source][side.start : side.end] == side.quote
+    # a passage that misses the question's names answers about someone else
+    stranger = _born("b.txt", 0.3, 0.0)
+    assert not answer_disagreements(YES_NO, [echo, stranger], _born_article, 0.2, 0.7, 2.0)
+    # the same year in both: no disagreement
+    same = {"b.txt": "Ansel Merk (1887-1950) was a Tolvik poet."}
+    agree = _born("b.txt", 0.3, 1.0, same["b.txt"])
+    assert not answer_disagreements(
+        YES_NO, [echo, agree], lambda s: ArticleView("Merk", None, same.get(s, BORN[s])), 0.2, 0.7
+    )
