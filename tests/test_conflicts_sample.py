@@ -214,7 +214,10 @@ def test_a_figure_written_with_another_scale_word_is_no_agreement(embedder):
     answer = bot.ask("How many Fizz consoles has Tandem sold?")
     assert answer.answerable, answer.answer
     assert "[1][2]" not in answer.answer.splitlines()[0]  # not cited as agreement
-    assert len(answer.citations) == 1
+    # the other report is cited only as the other side of the disagreement
+    assert len(answer.conflicts) == 1
+    assert {s.source for s in answer.conflicts[0].sides} == {"a.txt", "b.txt"}
+    assert "4m" in answer.conflicts[0].summary and "2.8 million" in answer.conflicts[0].summary
     _exact(bot, answer.conflicts)
 
 
