@@ -54,10 +54,22 @@ _MEASURED = (
     r"\b(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:\w+ ){0,2}(?:height|length|"
     r"width|depth|weight|distance|speed|population|capacity|diameter|altitude)\b"
 )
+_MEASUREMENT = re.compile(
+    rf"\bhow (?:big|large|far|high|tall|wide|deep|heavy|fast)\b|{_MEASURED}", re.I
+)
+
+
+def is_measurement(question: str) -> bool:
+    """Does the question ask for a measurement ("how tall")? Its figures are not compared:
+    without the unit, "330m" (metres) and "330 metres" would differ."""
+    return bool(_MEASUREMENT.search(question))
+
+
 # "What is the name of his father?", "What was her birth name?" ask for a name.
 _NAME_OF = re.compile(
     r"^(?:what|which) (?:is|was|are|were) (?:the )?(?:\w+ ){0,2}names? of\b|"
-    r"^(?:what|which) (?:is|was|are|were)\b.*\b(?:birth|real|full|maiden|stage|pen) name\b",
+    r"^(?:what|which) (?:is|was|are|were) (?:(?!of\b)[\w'’.-]+ ){0,4}(?:birth|real|full|maiden|"
+    r"stage|pen) name\s*\??\s*$",
     re.I,
 )
 _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -94,12 +106,13 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         AnswerType.NAME,
         re.compile(
-            r"^(which|what) (\w+\s){0,3}?(film|movie|company|firm|council|party|team|"
+            rf"^(which|what) (?!(?:{_AUXILIARIES}|happened|happens)\b)(\w+\s){{0,3}}?(film|movie|"
+            r"company|firm|council|party|team|"
             r"programme|program|show|constituency|seat|country|city|town|club|newspaper|channel|"
             r"band|album|song|book|game|player|actor|actress|designer|minister|leader|analyst|"
             r"organisation|organization|group|agency|network|court|judge|director|mp|politician|"
             r"candidate|spokesman|spokeswoman|chairman|chairwoman|executive|boss|coach|manager|"
-            r"captain|president|official|singer|writer|author|artist|star|winner)s?\b",
+            r"captain|president|singer|writer|author|artist|winner)s?\b",
             re.I,
         ),
     ),
@@ -183,12 +196,15 @@ _PATTERNS = {
 _HOW_OFTEN = re.compile(r"\bhow often\b", re.I)
 _RATE = re.compile(
     r"\bevery (?:\w+ ){0,2}(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b|"
-    r"\b(?:once|twice|\w+ times) (?:a|an|per|every) \w+\b|"
+    rf"\b(?:once|twice|(?:\d+|{_WORDS}) times) (?:a|an|per|every) (?:\w+ )?(?:seconds?|minutes?|"
+    r"hours?|days?|weeks?|months?|years?|decades?|season|term)\b|"
     r"\b(?:hourly|daily|weekly|monthly|yearly|annually)\b",
     re.I,
 )
 # "What day?", "which date?" ask for a day, not a time of day ("by 1700 GMT")
-_ASKS_DAY = re.compile(r"\b(?:day|date)\b", re.I)
+_ASKS_DAY = re.compile(
+    r"^(?!.*\btime\b).*(?:\b(?:what|which) (?:day|date)\b|\b(?:last|first) day\b)", re.I
+)
 _CLOCK = re.compile(r"\d{1,2}:\d\d|\d{3,4} (?:gmt|bst)", re.I)
 _WORD = re.compile(r"[\w£$€%]+")
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -213,13 +229,16 @@ class Value:
     start: int
     end: int
     kind: AnswerType
-    whole: bool = False  # the whole a part is counted in: "two" in "one of its two members"
+    # False for a value that answers but is not compared: the whole a part is counted in ("two"
+    # in "one of its two members", asked "how many of"), a rate, a measurement ("330m": metres
+    # or millions?)
+    compared: bool = True
 
     @property
     def key(self) -> str | None:
         """The value as compared across sentences ("£4bn" and "£4 bn" are one value); None
         when it cannot be compared safely ("the end of March" against "a few months")."""
-        if self.whole:  # it says how many there are, not how many did what was asked
+        if not self.compared:
             return None
         if self.kind in FIGURE_TYPES:
             return None if self.text.lower() in _ROUGH else normalise(self.text)
@@ -252,6 +271,7 @@ _MEASURE = re.compile(
 )
 
 
+_HOW_MANY_OF = re.compile(r"\bhow many of\b", re.I)
 # "world number one", "No 2 seed": a place in a ranking, not a count
 _RANK = re.compile(r"\b(?:number|no\.?)\s$", re.I)
 # "one of its two members", "three of the 12 judges": the figure after "of" is the whole
@@ -273,6 +293,9 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
         return []
     asked = set(_words(question))
     found: list[Value] = []
+    # "how many of the members...": the part is asked, so the whole is not compared
+    partitive = kind is AnswerType.NUMBER and bool(_HOW_MANY_OF.search(question))
+    uncompared = _HOW_OFTEN.search(question) is not None or is_measurement(question)
     if kind is AnswerType.NAME:
         matches = [m for m in NAME_RUN.finditer(sentence) if _is_name(m.group(0))]
     elif kind is AnswerType.NUMBER and _HOW_MANY.search(question):
@@ -304,8 +327,8 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
             continue  # the question's own value ("in 2005", "Kilroy-Silk") answers nothing
         if found and m.start() < found[-1].end:
             continue  # inside a longer match already taken
-        whole = kind in FIGURE_TYPES and bool(_PART_OF.search(sentence, 0, m.start()))
-        found.append(Value(m.group(0), m.start(), m.end(), kind, whole))
+        whole = partitive and bool(_PART_OF.search(sentence, 0, m.start()))
+        found.append(Value(m.group(0), m.start(), m.end(), kind, not (whole or uncompared)))
     return found
 
 

@@ -21,7 +21,7 @@ from assistant.answer.types import (
     values,
 )
 from assistant.conflicts.kinds import ConflictKind
-from assistant.names import without_possessive
+from assistant.names import question_names, without_possessive
 from assistant.records import Conflict, ConflictSide
 from index.views import ArticleView
 
@@ -39,12 +39,13 @@ COMPARE_NAMES = True
 # differently ("taken to three sets" against "stretched him for five sets") scores well below
 # the best. Fitted the same way (11 of 12 folds chose 0.55); above 1: switched off.
 SURE = 0.55
-# For a yes/no question that states a value ("Was he born in 1213?"), a source's sentence that
+# For a yes/no question that states a value ("Was he born in 1887?"), a source's sentence that
 # states a value of that kind counts as its answer when its passage (or headline) names this
 # share of the question's names: such a question is often worded like one source, so the
 # other scores low. All of them, chosen before measuring; on WikiContradict by ID parity, 0.5
 # gains on odd IDs (44.1% against 41.2%) and ties on even ones (35.3%).
 YES_NO_NAMES = 1.0
+_NEAR_THE_END = 3  # words after the value at most: "...more than 2 metres (6 ft 7 in)?"
 
 
 _KINDS = {
@@ -84,8 +85,9 @@ def answer_disagreements(
     sure = SURE if sure is None else sure
     kind, asked = expected_type(question), question
     stated = _stated_kind(question) if kind is None and is_yes_no(question) else None
+    named_question = bool(question_names(question))
     if stated is not None:
-        # "Was he born in 1213?": each source's own year answers it, the asked one included
+        # "Was he born in 1887?": each source's own year answers it, the asked one included
         kind, asked = stated, ""
     compared = kind in VALUE_TYPES or (COMPARE_NAMES and kind is AnswerType.NAME)
     if margin < 0 or not compared or not scored:
@@ -95,7 +97,13 @@ def answer_disagreements(
         if s.source in best:
             continue
         close = s.score >= scored[0].score - margin and s.context_coverage >= min_coverage
-        named = stated is not None and s.entity_coverage >= YES_NO_NAMES
+        # names the question's names, and shares a word of it beyond them
+        named = (
+            stated is not None
+            and named_question
+            and s.entity_coverage >= YES_NO_NAMES
+            and s.coverage > 0
+        )
         if not close and not named and confidence(s) < sure:
             continue
         found = values(s.text, asked, kind)
@@ -113,11 +121,20 @@ def answer_disagreements(
 
 
 def _stated_kind(question: str) -> AnswerType | None:
-    """The kind of value a yes/no question states ("Was he born in 1213?": a date), if any;
-    the last one stated, as "As of 2023, has it released more than one album?" asks the count."""
+    """The kind of value a yes/no question asks about ("Did she die in 1860?": a date), if
+    any: the last value, near the end ("As of 2023, has it released more than one album?"
+    asks the count), and not part of a name or a phrase ("Windows 7", "No 10", "one of")."""
     kinds = (AnswerType.DATE, AnswerType.PERCENT, AnswerType.MONEY, AnswerType.NUMBER)
-    found = [(v.start, v.kind) for kind in kinds for v in values(question, "", kind)]
-    return max(found, key=lambda f: f[0])[1] if found else None
+    found = [v for kind in kinds for v in values(question, "", kind)]
+    if not found:
+        return None
+    last = max(found, key=lambda v: v.start)
+    before, after = question[: last.start].split(), question[last.end :].split()
+    if len(after) > _NEAR_THE_END or question[last.end :].lstrip().lower().startswith("of "):
+        return None
+    if before and (before[-1][:1].isupper() or before[-1].lower().rstrip(".") in ("no", "number")):
+        return None
+    return last.kind
 
 
 def _agree(a: set[str], b: set[str], kind: AnswerType) -> bool:

@@ -40,6 +40,10 @@ TYPES = [
     ("What was Merk's birth name?", AnswerType.NAME),
     ("Which Tory MP defected to Labour?", AnswerType.NAME),
     ("Which coach was sacked?", AnswerType.NAME),
+    # ... but not what a person did or said
+    ("What did the president say?", None),
+    ("What happened to the winner?", None),
+    ("What is the meaning of her stage name?", None),
     ("Why did the talks fail?", None),
     ("Did the minister resign?", None),
     # a statement before the question does not hide what is asked
@@ -256,6 +260,19 @@ def test_a_rank_is_no_count():
     assert [v.text for v in values(sentence, question, AnswerType.NUMBER)] == ["three"]
 
 
+def test_the_whole_counts_when_the_question_asks_for_it():
+    found = values("Three of the 12 judges backed it.", "How many judges sit?", AnswerType.NUMBER)
+    assert [v.key for v in found] == ["3.0", "12.0"]
+
+
+def test_rates_and_measurements_answer_but_are_not_compared():
+    rates = values("Fans meet once a year.", "How often do fans meet?", AnswerType.DURATION)
+    assert [(v.text, v.key) for v in rates] == [("once a year", None)]  # not "365 days"
+    assert values("At times a bus is late.", "How often is it late?", AnswerType.DURATION) == []
+    tall = values("The tower is 330m tall.", "How tall is the tower?", AnswerType.NUMBER)
+    assert [(v.text, v.key) for v in tall] == [("330m", None)]  # metres, not millions
+
+
 def test_the_whole_a_part_is_counted_in_is_not_compared():
     question = "How many of the party's members defected?"
     found = values("The party lost one of its two members to Veritas.", question, AnswerType.NUMBER)
@@ -284,5 +301,7 @@ def test_a_day_is_asked_not_a_time_of_day():
     sentence = "Voters must have registered by 1700 GMT on 11 March."
     day = values(sentence, "What was the last day to register?", AnswerType.DATE)
     assert [v.text for v in day] == ["11 March"]
+    time = values(sentence, "What time of day did registration close?", AnswerType.DATE)
+    assert "1700 GMT" in [v.text for v in time]  # a time asked: the time of day answers
     when = values(sentence, "When did registration close?", AnswerType.DATE)
     assert [v.text for v in when] == ["1700 GMT", "11 March"]  # a time of day, not the year 1700

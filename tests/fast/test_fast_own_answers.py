@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from assistant.answer.scoring import ScoredSentence, confidence
-from assistant.conflicts.answers import answer_disagreements
+from assistant.answer.types import AnswerType
+from assistant.conflicts.answers import _stated_kind, answer_disagreements
 from index.records import Span
 from index.views import ArticleView
 
@@ -109,3 +110,30 @@ def test_a_yes_no_question_stating_a_value_is_answered_by_each_source_s_own_valu
     assert not answer_disagreements(
         YES_NO, [echo, agree], lambda s: ArticleView("Merk", None, same.get(s, BORN[s])), 0.2, 0.7
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Was Merk born in 1887?", AnswerType.DATE),
+        ("Did inflation pass 3%?", AnswerType.PERCENT),
+        ("Has the band released more than one live album?", AnswerType.NUMBER),
+        ("Is the range more than 2 metres (6 ft 7 in)?", AnswerType.NUMBER),
+        # a value inside a name or a phrase, or far from the end, is not what is asked
+        ("Is Roman Abramovich one of the richest men in Russia?", None),
+        ("Was No 10 involved?", None),
+        ("Did Windows 7 sell well?", None),
+        ("Did the 2004 law ban fox hunting?", None),
+    ],
+)
+def test_the_value_a_yes_no_question_asks_about(question, kind):
+    assert _stated_kind(question) is kind
+
+
+def test_a_yes_no_question_without_names_needs_the_usual_gates():
+    question = "Did inflation pass 3%?"
+    texts = {"a.txt": "Inflation passed 3% in May.", "b.txt": "Shares fell 5% on the news."}
+    a = _born("a.txt", 0.95, 1.0, texts["a.txt"])
+    b = _born("b.txt", 0.05, 1.0, texts["b.txt"])  # no names asked: the share is always 1
+    view = lambda s: ArticleView("Prices", None, texts[s])  # noqa: E731
+    assert not answer_disagreements(question, [a, b], view, 0.2, 0.7, 2.0)
