@@ -54,9 +54,8 @@ _MEASURED = (
     r"\b(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:\w+ ){0,2}(?:height|length|"
     r"width|depth|weight|distance|speed|population|capacity|diameter|altitude)\b"
 )
-_MEASUREMENT = re.compile(
-    rf"\bhow (?:big|large|far|high|tall|wide|deep|heavy|fast)\b|{_MEASURED}", re.I
-)
+_HOW_MEASURED = r"\bhow (?:big|large|far|high|tall|wide|deep|heavy|fast)\b"
+_MEASUREMENT = re.compile(rf"{_HOW_MEASURED}|{_MEASURED}", re.I)
 
 
 def is_measurement(question: str) -> bool:
@@ -86,8 +85,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         AnswerType.NUMBER,
         re.compile(
-            r"\bhow (many|much|big|large|old|far|high|tall|wide|deep|heavy|fast)\b|"
-            r"\bby (how much|what margin)\b|"
+            rf"\bhow (many|much|old)\b|{_HOW_MEASURED}|\bby (how much|what margin)\b|"
             r"\bwhat (size|majority|number|total|figure|amount|score|margin|age)\b|"
             rf"\bwhat (was|is|were) the (score|margin|total|figure|size)\b|{_MEASURED}",
             re.I,
@@ -172,8 +170,9 @@ _NUMBER = re.compile(
 # Month names only capitalised: "may" and "march" are verbs.
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_CLOCK = r"\b\d{1,2}:\d\d\b|\b\d{3,4} (?i:gmt|bst)\b"  # a time of day
 _DATE = re.compile(  # a time of day first: "1700 GMT" is no year
-    rf"\b\d{{1,2}}:\d\d\b|\b\d{{3,4}} (?i:gmt|bst)\b|"
+    rf"{_CLOCK}|"
     rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s)?(?:{_MONTHS})(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?"
     rf"(?:,?\s\d{{4}})?\b|\b(?:1[5-9]\d\d|20\d\d)\b|(?i:\b(?:{_DAYS})\b|\b(?:yesterday|"
     rf"today|tomorrow|tonight)\b|\b(?:last|next|this) (?:week|month|year|spring|summer|autumn|"
@@ -205,7 +204,6 @@ _RATE = re.compile(
 _ASKS_DAY = re.compile(
     r"^(?!.*\btime\b).*(?:\b(?:what|which) (?:day|date)\b|\b(?:last|first) day\b)", re.I
 )
-_CLOCK = re.compile(r"\d{1,2}:\d\d|\d{3,4} (?:gmt|bst)", re.I)
 _WORD = re.compile(r"[\w£$€%]+")
 _POSSESSIVE = re.compile(r"['’]s\b")
 
@@ -274,6 +272,13 @@ _MEASURE = re.compile(
 _HOW_MANY_OF = re.compile(r"\bhow many of\b", re.I)
 # "world number one", "No 2 seed": a place in a ranking, not a count
 _RANK = re.compile(r"\b(?:number|no\.?)\s$", re.I)
+
+
+def after_rank(text: str, start: int) -> bool:
+    """Does the figure starting at `start` follow "number" or "No" (a rank, or a name)?"""
+    return bool(_RANK.search(text, 0, start))
+
+
 # "one of its two members", "three of the 12 judges": the figure after "of" is the whole
 _PART_OF = re.compile(
     rf"\b(?:\d+|{_WORDS}) of (?:its|their|his|her|our|the|all|those|these)?\s?$", re.I
@@ -295,7 +300,8 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
     found: list[Value] = []
     # "how many of the members...": the part is asked, so the whole is not compared
     partitive = kind is AnswerType.NUMBER and bool(_HOW_MANY_OF.search(question))
-    uncompared = _HOW_OFTEN.search(question) is not None or is_measurement(question)
+    how_often = _HOW_OFTEN.search(question) is not None
+    uncompared = how_often or is_measurement(question)
     if kind is AnswerType.NAME:
         matches = [m for m in NAME_RUN.finditer(sentence) if _is_name(m.group(0))]
     elif kind is AnswerType.NUMBER and _HOW_MANY.search(question):
@@ -305,14 +311,14 @@ def values(sentence: str, question: str, kind: AnswerType | None) -> list[Value]
             for p in (_NUMBER, _ROUGHLY)
             for m in p.finditer(sentence)
             if _counts_things(sentence, m.end(), asked_stems)
-            and not _RANK.search(sentence, 0, m.start())
+            and not after_rank(sentence, m.start())
         ]
-    elif kind is AnswerType.DURATION and _HOW_OFTEN.search(question):
+    elif kind is AnswerType.DURATION and how_often:
         matches = list(_RATE.finditer(sentence))
     else:
         matches = [m for p in _PATTERNS[kind] for m in p.finditer(sentence)]
     if kind is AnswerType.DATE and _ASKS_DAY.search(question):
-        matches = [m for m in matches if not _CLOCK.fullmatch(m.group(0))]
+        matches = [m for m in matches if not re.fullmatch(_CLOCK, m.group(0))]
     if matches and kind in FIGURE_TYPES:  # no number word of a name, no day or year of a date
         dates = [m.span() for m in _DATE.finditer(sentence)]
         matches = [

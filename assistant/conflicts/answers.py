@@ -16,6 +16,7 @@ from assistant.answer.types import (
     VALUE_TYPES,
     AnswerType,
     Value,
+    after_rank,
     expected_type,
     is_yes_no,
     values,
@@ -85,7 +86,7 @@ def answer_disagreements(
     sure = SURE if sure is None else sure
     kind, asked = expected_type(question), question
     stated = _stated_kind(question) if kind is None and is_yes_no(question) else None
-    named_question = bool(question_names(question))
+    named_question = stated is not None and bool(question_names(question))
     if stated is not None:
         # "Was he born in 1887?": each source's own year answers it, the asked one included
         kind, asked = stated, ""
@@ -98,12 +99,7 @@ def answer_disagreements(
             continue
         close = s.score >= scored[0].score - margin and s.context_coverage >= min_coverage
         # names the question's names, and shares a word of it beyond them
-        named = (
-            stated is not None
-            and named_question
-            and s.entity_coverage >= YES_NO_NAMES
-            and s.coverage > 0
-        )
+        named = named_question and s.entity_coverage >= YES_NO_NAMES and s.coverage > 0
         if not close and not named and confidence(s) < sure:
             continue
         found = values(s.text, asked, kind)
@@ -132,7 +128,7 @@ def _stated_kind(question: str) -> AnswerType | None:
     before, after = question[: last.start].split(), question[last.end :].split()
     if len(after) > _NEAR_THE_END or question[last.end :].lstrip().lower().startswith("of "):
         return None
-    if before and (before[-1][:1].isupper() or before[-1].lower().rstrip(".") in ("no", "number")):
+    if (before and before[-1][:1].isupper()) or after_rank(question, last.start):
         return None
     return last.kind
 

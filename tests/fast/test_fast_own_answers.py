@@ -19,22 +19,34 @@ TEXTS = {
 }
 
 
-def _sentence(source: str, score: float, dense: float, context: float) -> ScoredSentence:
-    text = TEXTS[source]
+def _scored(
+    source: str,
+    text: str,
+    score: float,
+    dense: float,
+    coverage: float,
+    names: float = 1.0,
+    typed: bool | None = True,
+) -> ScoredSentence:
+    """A hand-scored sentence that is its whole article."""
     return ScoredSentence(
         source=source,
         span=Span(0, len(text)),
         text=text,
         chunk_rank=0,
         dense=dense,
-        coverage=context,
-        context_coverage=context,
-        entity_coverage=1.0,
+        coverage=coverage,
+        context_coverage=coverage,
+        entity_coverage=names,
         shape_found=True,
-        typed=True,
+        typed=typed,
         score=score,
         vector=np.ones(4, dtype=np.float32) / 2,
     )
+
+
+def _sentence(source: str, score: float, dense: float, context: float) -> ScoredSentence:
+    return _scored(source, TEXTS[source], score, dense, context)
 
 
 def _article(source: str) -> ArticleView:
@@ -73,21 +85,7 @@ BORN = {
 
 
 def _born(source: str, score: float, names: float, text: str | None = None) -> ScoredSentence:
-    text = text or BORN[source]
-    return ScoredSentence(
-        source=source,
-        span=Span(0, len(text)),
-        text=text,
-        chunk_rank=0,
-        dense=score,
-        coverage=0.1,
-        context_coverage=0.1,
-        entity_coverage=names,
-        shape_found=True,
-        typed=None,
-        score=score,
-        vector=np.ones(4, dtype=np.float32) / 2,
-    )
+    return _scored(source, text or BORN[source], score, score, 0.1, names, typed=None)
 
 
 def _born_article(source: str) -> ArticleView:
