@@ -13,6 +13,7 @@ import json
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ _BOILERPLATE = re.compile(
 )
 _HEADER_LINES = 12  # a stated publication date sits near the top of an article
 _MAX_DATE_LINE = 120
+_MAX_DATE_CHARS = 100  # "Wednesday, 12 October 2022 14:05:00 +01:00" is 42
 MAX_TITLE_CHARS = 300
 # Bidirectional controls (embeddings, overrides, isolates, marks): they can make a name read
 # as something else on screen ("evil\u202etxt.exe"), so names shown to a reader drop them.
@@ -327,8 +329,10 @@ def published_date(text: str) -> str | None:
     """
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     for line in lines[1:_HEADER_LINES]:
+        if len(line) > _MAX_DATE_LINE:
+            continue  # not a dateline; and a long line is not searched at all
         match = _DATE.search(line)
-        if not match or len(line) > _MAX_DATE_LINE:
+        if not match:
             continue
         rest = (line[: match.start()] + line[match.end() :]).strip()
         if len(rest) <= 30 or _DATELINE.search(line[: match.start()]):
@@ -339,6 +343,10 @@ def published_date(text: str) -> str | None:
 
 
 def parse_date(value: str) -> str | None:
+    """`value` as YYYY-MM-DD, or None. A longer value than any way of writing a date is not
+    parsed: dateutil's time grows with the square of its length (400,000 digits took 4 s)."""
+    if len(value) > _MAX_DATE_CHARS:
+        return None
     try:
         return dateparser.parse(value).date().isoformat()
     except (ValueError, OverflowError, TypeError):
@@ -375,8 +383,12 @@ def _check_records(count: int, budget: Budget) -> None:
         )
 
 
-# JSON's structure outside its strings: a string is skipped whole, so brackets in text count not
-_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
+# JSON's structure outside its strings: a string is skipped whole, so brackets in text count not.
+# A string ends at its line (JSON strings hold no raw newline), and a quote that opens no string
+# ending there is matched alone: the document is invalid from it on, so the scan stops. Each
+# character is then looked at a bounded number of times (a scan that retried every quote of an
+# unterminated run of escaped quotes took time growing with the square of the file).
+_JSON_TOKEN = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|[\[\]{},"]')
 
 
 def _check_json_shape(text: str, budget: Budget) -> None:
@@ -385,6 +397,8 @@ def _check_json_shape(text: str, budget: Budget) -> None:
     depth = values = 0
     for match in _JSON_TOKEN.finditer(text):
         token = match.group(0)
+        if token == '"':
+            return  # an unterminated string: json.loads refuses the file with its position
         if token in "[{":
             depth += 1
             values += 1
@@ -443,7 +457,26 @@ _VOID = frozenset(
     "area base br col embed hr img input link meta param source track wbr basefont bgsound "
     "frame keygen".split()
 )
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+_TAG_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+
+
+def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
+    """(closing, lower-case name, self-closing) of each tag, in linear time.
+
+    A tag runs from `<name` to the first `>` after it. Where no `>` follows, no later tag can
+    end either, so the scan stops instead of looking for one from every `<` (which made
+    `'<a' * n` cost time growing with the square of n).
+    """
+    pos = 0
+    while True:
+        match = _TAG_START.search(markup, pos)
+        if match is None:
+            return
+        end = markup.find(">", match.end())
+        if end < 0:
+            return
+        yield bool(match.group(1)), match.group(2).lower(), markup[end - 1] == "/"
+        pos = end + 1
 
 
 def _check_html_shape(markup: str, budget: Budget) -> None:
@@ -451,12 +484,18 @@ def _check_html_shape(markup: str, budget: Budget) -> None:
     of its tags before the parser builds a tree (the tree costs memory per element, and a
     parser keeps unclosed elements open: a million `<div>`s nest a million deep)."""
     open_tags: list[str] = []
+    open_count: Counter[str] = Counter()  # membership in O(1), whatever the depth
     elements = 0
-    for match in _TAG.finditer(markup):
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+    for closing, name, self_closing in _tags(markup):
         if closing:
-            if name in open_tags:
-                del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+            if open_count[name]:
+                # the scan from the top stops at the element closed: each element is removed
+                # once, so closing tags cost linear time in all
+                at = len(open_tags) - 1
+                while open_tags[at] != name:
+                    at -= 1
+                open_count.subtract(open_tags[at:])
+                del open_tags[at:]
             continue
         elements += 1
         if elements > budget.max_nodes:
@@ -470,6 +509,7 @@ def _check_html_shape(markup: str, budget: Budget) -> None:
         if name in _VOID or self_closing:
             continue
         open_tags.append(name)
+        open_count[name] += 1
         if len(open_tags) > budget.max_depth:
             raise _over(
                 "the HTML nests elements more than",
@@ -480,11 +520,22 @@ def _check_html_shape(markup: str, budget: Budget) -> None:
             )
 
 
+def _inert_tail(markup: str) -> str:
+    """The markup with every `<` after its last `>` written as `&lt;`.
+
+    No tag can end there, and the parser shows such a tail as text anyway; but it looks for
+    the end of a tag from each `<` of it, which takes time growing with the square of the
+    tail (`'<a x=' * 8000`, 40 KB: 7 s). As `&lt;` it is read once, as the same text.
+    """
+    end = markup.rfind(">") + 1
+    return markup[:end] + markup[end:].replace("<", "&lt;")
+
+
 def _html_article(markup: str, source: str, budget: Budget = DEFAULT_BUDGET) -> Article:
     from bs4 import BeautifulSoup  # imported here: only HTML needs it
 
     _check_html_shape(markup, budget)
-    soup = BeautifulSoup(markup, "html.parser")
+    soup = BeautifulSoup(_inert_tail(markup), "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "header"]):
         tag.decompose()
     title = ""
