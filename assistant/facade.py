@@ -237,6 +237,7 @@ class Assistant:
         self.corpus.refresh()
         self.conflict_finder.prepare()
         self.corpus.embedder.embed(["warm up"])
+        self.corpus.parser.start()  # the first upload should not wait for the parse worker
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -369,6 +370,8 @@ def _stages(
         max_depth=s.ingest_max_depth,
         max_nodes=s.ingest_max_nodes,
         max_file_bytes=int(s.ingest_max_file_mb * 1024 * 1024),
+        max_parse_seconds=s.ingest_max_parse_seconds,
+        max_parse_mb=s.ingest_max_parse_mb,
     )
     corpus = Corpus(store, embedder, s.chunk_chars, s.chunk_overlap, side_files, budget=budget)
     model = language_model(

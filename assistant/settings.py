@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     ui_login_attempts: int = Field(
         5, ge=1, le=1000, description="failed logins a client address may make a minute"
     )
+    ui_trusted_proxies: str = Field(
+        "",
+        description="addresses (or networks) of reverse proxies whose X-Forwarded-For names "
+        "the client (comma-separated); from any other address the header is ignored",
+    )
 
     # Ingestion budgets: a file over one is refused with a message that gives the budget.
     ingest_max_records: int = Field(1000, ge=1, description="articles in one .json/.jsonl file")
@@ -74,6 +79,16 @@ class Settings(BaseSettings):
         100_000, ge=1, description="HTML elements or JSON values in one file"
     )
     ingest_max_file_mb: float = Field(50.0, gt=0, le=4096, description="size of one file read")
+    ingest_max_parse_seconds: float = Field(
+        5.0, ge=1, le=3600, description="CPU time parsing one file may take (in a worker process)"
+    )
+    ingest_max_parse_mb: int = Field(
+        1024, ge=128, le=1_048_576, description="memory the worker parsing one file may use"
+    )
+    ingest_max_files: int = Field(100, ge=1, description="files in one upload")
+    ingest_max_queued_mb: float = Field(
+        50.0, gt=0, le=65536, description="bytes of uploads waiting or being indexed, in all"
+    )
 
     generator: Literal["extractive", "openai", "llamacpp"] = "extractive"
     llm_base_url: str | None = Field(None, description="an OpenAI-compatible server's /v1 URL")

@@ -20,7 +20,8 @@ from index.checks import at_least
 from index.embedder import Embedder
 from index.errors import InputError, LoadError
 from index.indexer import Indexer, Progress, UploadReport
-from index.loader import DEFAULT_BUDGET, Budget, check_text, parse_bytes, parse_date, plain_article
+from index.loader import DEFAULT_BUDGET, Budget, check_text, parse_date, plain_article
+from index.parse_worker import shared_worker
 from index.records import ArticleInfo, Chunk, IndexReport
 from index.store import Store
 from index.units import UnitVectors, chunk_units
@@ -48,7 +49,8 @@ class Corpus:
         self.catalogue = ChunkCatalogue()
         self.views = ArticleViews(store, kept_articles)
         self.budget = budget
-        self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap, budget)
+        self.parser = shared_worker(budget)  # files are parsed in a child process, under budget
+        self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap, budget, self.parser)
         self._lock = threading.Lock()  # one indexing run at a time
 
     # -- articles in and out -------------------------------------------------------------------
@@ -84,7 +86,7 @@ class Corpus:
         try:
             if isinstance(text, bytes):
                 suffix = Path(source).suffix.lower() or ".txt"
-                articles = parse_bytes(text, source, suffix, self.budget)
+                articles = self.parser.parse(text, source, suffix)
             else:
                 articles = [plain_article(text, source, title)]
                 check_text(articles[0])

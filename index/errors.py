@@ -27,3 +27,7 @@ class LoadError(AssistantError):
 
 class StoreError(AssistantError):
     """The vector store is missing, unavailable or unreadable."""
+
+
+class Cancelled(AssistantError):
+    """An upload was cancelled; none of its articles were kept."""

@@ -23,8 +23,9 @@ import numpy as np
 
 from index.chunker import chunk_article
 from index.embedder import Embedder
-from index.errors import AssistantError, InputError, LoadError
-from index.loader import DEFAULT_BUDGET, Budget, SourceFile, load_file, parse_bytes, scan
+from index.errors import Cancelled, InputError, LoadError
+from index.loader import DEFAULT_BUDGET, Budget, SourceFile, read_file, scan
+from index.parse_worker import ParseWorker, shared_worker
 from index.records import Article, Chunk, IndexReport, Skipped
 from index.store import Store
 from index.units import ChunkUnits, UnitVectors, chunk_units
@@ -33,10 +34,6 @@ log = logging.getLogger(__name__)
 _EMBED_BATCH = 256  # chunks embedded together, across articles, to keep the model busy
 _UPLOAD_EMBED_SLICE = 64  # sentences embedded between two looks at the cancel flag
 MARKER_SUFFIX = ".upload.json"
-
-
-class Cancelled(AssistantError):
-    """An upload was cancelled; none of its articles were kept."""
 
 
 # progress(stage, done, total): stage is "reading", "embedding" or "writing"
@@ -61,10 +58,13 @@ class Indexer:
         chunk_chars: int,
         overlap: int,
         budget: Budget = DEFAULT_BUDGET,
+        parser: ParseWorker | None = None,
     ):
+        """`parser`: where files are parsed (None: the process's worker for `budget`)."""
         self.store, self.embedder = store, embedder
         self.chunk_chars, self.overlap = chunk_chars, overlap
         self.budget = budget
+        self.parser = parser if parser is not None else shared_worker(budget)
 
     def index_paths(
         self,
@@ -124,7 +124,8 @@ class Indexer:
             # Files are read one at a time while earlier ones are embedded and stored.
             for file in files:
                 try:
-                    yield from load_file(file, self.budget)
+                    raw = read_file(file, self.budget)
+                    yield from self.parser.parse(raw, file.source, file.path.suffix.lower())
                 except LoadError as exc:
                     log.warning("skipped %s: %s", file.source, exc)
                     skipped.append(Skipped(file.source, str(exc)))
@@ -216,7 +217,7 @@ class Indexer:
         for n, (name, raw) in enumerate(files):
             tell("reading", n, len(files))
             try:
-                articles = parse_bytes(raw, name, Path(name).suffix.lower(), self.budget)
+                articles = self.parser.parse(raw, name, Path(name).suffix.lower(), cancel)
             except LoadError as exc:
                 skipped.append(Skipped(name, str(exc)))
                 continue

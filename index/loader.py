@@ -64,9 +64,18 @@ class Budget:
     max_depth: int = 500  # nesting of HTML elements or of JSON arrays and objects
     max_nodes: int = 100_000  # HTML elements, or JSON values, in one file
     max_file_bytes: int = 50 * 1024 * 1024  # bytes read from one file
+    max_parse_seconds: float = 5.0  # CPU time parsing and checking one file (in a worker)
+    max_parse_mb: int = 1024  # memory of the worker that parses one file
 
     def __post_init__(self) -> None:
-        for name in ("max_records", "max_depth", "max_nodes", "max_file_bytes"):
+        for name in (
+            "max_records",
+            "max_depth",
+            "max_nodes",
+            "max_file_bytes",
+            "max_parse_seconds",
+            "max_parse_mb",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"budget {name} must be at least 1")
 
@@ -243,13 +252,17 @@ def _size(n: int) -> str:
     return f"{n / 1048576:,.4g} MB" if n >= 104858 else f"{n:,} bytes"
 
 
-def load_file(file: SourceFile, budget: Budget = DEFAULT_BUDGET) -> list[Article]:
-    """Read one file into one or more articles; raise `LoadError` saying why it cannot."""
+def read_file(file: SourceFile, budget: Budget = DEFAULT_BUDGET) -> bytes:
+    """The bytes of one file of a supported type; `LoadError` saying why they cannot be had."""
     suffix = file.path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}")
-    raw = read_regular(file.path, budget.max_file_bytes)
-    return parse_bytes(raw, file.source, suffix, budget)
+    return read_regular(file.path, budget.max_file_bytes)
+
+
+def load_file(file: SourceFile, budget: Budget = DEFAULT_BUDGET) -> list[Article]:
+    """Read one file into one or more articles, in this process; `LoadError` saying why not."""
+    return parse_bytes(read_file(file, budget), file.source, file.path.suffix.lower(), budget)
 
 
 def parse_bytes(
