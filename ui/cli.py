@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from ui.terminal import inert, inert_json
+
 if TYPE_CHECKING:
     from assistant import Answer, Assistant
 
@@ -29,8 +31,19 @@ StoreOpt = Annotated[
 ]
 
 
+def _say(text: str, err: bool = False) -> None:
+    """Print text that may hold article text (titles, quotes, names): control characters are
+    shown as escapes, so an article cannot drive the terminal (see `ui.terminal`)."""
+    typer.echo(inert(text), err=err)
+
+
+def _say_json(payload: object, indent: int | None = None) -> None:
+    """Print JSON: the exact text, with what a terminal would act on as JSON escapes."""
+    typer.echo(inert_json(json.dumps(payload, ensure_ascii=False, indent=indent)))
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    _say(f"error: {message}", err=True)
     raise typer.Exit(1)
 
 
@@ -101,18 +114,18 @@ def index(
             report.added or report.replaced or report.unchanged or report.removed
         )
         if json_out:
-            typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            _say_json(report.to_dict(), indent=2)
         else:
             removed = f"{len(report.removed)} removed, " if sync else ""
-            typer.echo(
+            _say(
                 f"{len(report.added)} added, {len(report.replaced)} replaced, {removed}"
                 f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped; "
                 f"{report.chunks_added} chunks written to {_store_name(bot)}"
             )
             if not (report.added or report.replaced or report.removed or report.skipped):
-                typer.echo("Nothing changed: the store already matches.")
+                _say("Nothing changed: the store already matches.")
         for skipped in report.skipped:
-            typer.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+            _say(f"skipped {skipped.path}: {skipped.reason}", err=True)
         if failed:
             n = len(report.skipped)
             _fail(f"nothing was indexed: {n} {'entry' if n == 1 else 'entries'} skipped (above)")
@@ -158,17 +171,16 @@ def ask(
             bot = _open(store, must_exist=True, need_articles=False)
         for k, (_, q) in enumerate(questions, 1):
             if k in problems:  # reported, and the batch goes on
-                typer.echo(f"error: {problems[k]}", err=True)
+                _say(f"error: {problems[k]}", err=True)
                 if json_out:
-                    typer.echo(
-                        json.dumps({"question": q, "error": problems[k]}, ensure_ascii=False)
-                    )
+                    _say_json({"question": q, "error": problems[k]})
                 continue
             assert bot is not None
             answer = bot.ask(q)
-            typer.echo(
-                json.dumps(answer.to_dict(), ensure_ascii=False) if json_out else _human(answer)
-            )
+            if json_out:
+                _say_json(answer.to_dict())
+            else:
+                _say(_human(answer))
         if problems:
             raise typer.Exit(1)
 
@@ -194,19 +206,19 @@ def conflicts(
                 "by_kind": kinds,
                 "conflicts": [c.to_dict() for c in found],
             }
-            typer.echo(json.dumps(payload, ensure_ascii=False))
+            _say_json(payload)
             return
         if not found:
-            typer.echo("No disagreements found between the indexed articles.")
+            _say("No disagreements found between the indexed articles.")
         kind = None
         for c in found:
             if c.kind != kind:
                 kind = c.kind
-                typer.echo(f"\n== {kind.replace('_', ' ')} ==")
-            typer.echo(f"- {c.summary}")
+                _say(f"\n== {kind.replace('_', ' ')} ==")
+            _say(f"- {c.summary}")
             for side in c.sides:
-                typer.echo(f"    {side.source} [{side.start}:{side.end}]")
-                typer.echo(f"    > {side.quote}")
+                _say(f"    {side.source} [{side.start}:{side.end}]")
+                _say(f"    > {side.quote}")
 
     _guard(run)
 
@@ -252,9 +264,9 @@ def eval_(
             reports = bot.evaluate(qset, k=k, compare=compare, progress=bar.update)
         for r in reports:
             r.summary["index_seconds"] = index_seconds
-        typer.echo(table(reports))
+        _say(table(reports))
         if report:
-            typer.echo(f"report written to {write_report(reports, report, str(questions))}")
+            _say(f"report written to {write_report(reports, report, str(questions))}")
         if floors:
             low = _below_floors(reports[0].summary, floors)
             if low:
@@ -293,7 +305,7 @@ def chat(
 
         bot = _open(store, must_exist=False)
         where = f"http://{host or bot.settings.ui_host}:{port or bot.settings.ui_port}"
-        typer.echo(f"web chat on {where} (Ctrl+C to stop)", err=True)
+        _say(f"web chat on {where} (Ctrl+C to stop)", err=True)
         launch(bot, host, port)
 
     _guard(run)
