@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
@@ -18,7 +21,7 @@ from starlette.middleware import Middleware
 from assistant import SUPPORTED_SUFFIXES, Assistant, AssistantError, ConfigError, Settings
 from index.loader import strip_bidi
 from ui import render
-from ui.guard import Guard, allowed_names, configured_names
+from ui.guard import Guard, allowed_names, configured_origins
 from ui.uploads import UploadJobs
 
 log = logging.getLogger(__name__)
@@ -347,19 +350,40 @@ def launch(
     guard = Middleware(
         Guard,
         names=allowed_names(host, settings.ui_allowed_hosts),
-        origins=configured_names(settings.ui_allowed_hosts),
+        origins=configured_origins(settings.ui_allowed_hosts),
         attempts=settings.ui_login_attempts if auth else None,
     )
-    app.launch(
-        server_name=host,
-        server_port=port,
-        auth=auth,
-        prevent_thread_lock=not block,
-        max_file_size=int(settings.ui_max_upload_mb * 1024 * 1024),
-        quiet=True,
-        css=render.CSS,
-        head=HEAD,
-        footer_links=["api"],
-        app_kwargs={"middleware": [guard]},
-    )
+    with _forwarded_for(settings.ui_trusted_proxies):
+        app.launch(
+            server_name=host,
+            server_port=port,
+            auth=auth,
+            prevent_thread_lock=True,
+            max_file_size=int(settings.ui_max_upload_mb * 1024 * 1024),
+            quiet=True,
+            css=render.CSS,
+            head=HEAD,
+            footer_links=["api"],
+            app_kwargs={"middleware": [guard]},
+        )
+    if block:
+        app.block_thread()
     return app
+
+
+@contextmanager
+def _forwarded_for(trusted: str) -> Iterator[None]:
+    """Uvicorn takes the client's address from `X-Forwarded-For` when the connection comes from
+    an address in `FORWARDED_ALLOW_IPS`, which it reads when Gradio builds the server and
+    defaults to 127.0.0.1: then anyone on this machine could name any address and start the
+    failed-login count afresh. Only the proxies in `ASSISTANT_UI_TRUSTED_PROXIES` are
+    trusted (none by default; an empty entry matches no address)."""
+    saved = os.environ.get("FORWARDED_ALLOW_IPS")
+    os.environ["FORWARDED_ALLOW_IPS"] = trusted.strip()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["FORWARDED_ALLOW_IPS"]
+        else:
+            os.environ["FORWARDED_ALLOW_IPS"] = saved
