@@ -163,13 +163,15 @@ class Assistant:
         paths: Iterable[str | Path],
         progress: Callable[[str], None] | None = None,
         sync: bool = False,
+        replace: bool = True,
     ) -> IndexReport:
-        """Index files and folders; unchanged files are skipped, changed ones replaced.
+        """Index files and folders; unchanged files are skipped, changed ones replaced (with
+        `replace=False`, refused instead: in `skipped`, with `would_replace` set).
 
         With `sync`, articles of files deleted from those folders are removed too. Leftovers
         of an interrupted run are swept first.
         """
-        report = self.corpus.index(paths, progress, sync)
+        report = self.corpus.index(paths, progress, sync, replace)
         if self.corpus.side_files and (report.added or report.replaced or report.removed):
             # saved now, so the next process to answer loads them instead of building them
             try:
@@ -184,13 +186,20 @@ class Assistant:
         files: list[tuple[str, bytes]],
         cancel: threading.Event | None = None,
         progress: Progress | None = None,
+        replace: bool = False,
     ) -> UploadReport:
         """Index uploaded files (name, bytes) all or nothing: parsed and checked against the
         budgets first, then embedded, then committed together. Setting `cancel` stops it and
         keeps none of its articles (`Cancelled`); a process killed meanwhile is undone by
-        `recover_uploads` on its next start."""
+        `recover_uploads` on its next start. A file named like an indexed article of other
+        content is refused unless `replace` is set."""
         result = self.corpus.upload(
-            files, self.settings.ingest_max_chunks, cancel, progress, self._upload_markers()
+            files,
+            self.settings.ingest_max_chunks,
+            cancel,
+            progress,
+            self._upload_markers(),
+            replace,
         )
         if result.report.added or result.report.replaced:
             # now, on the uploading thread, rather than in the next question's time

@@ -60,12 +60,13 @@ class Corpus:
         paths: Iterable[str | Path],
         progress: Callable[[str], None] | None = None,
         sync: bool = False,
+        replace: bool = True,
     ) -> IndexReport:
         """Index files and folders (see `Assistant.index`); leftovers of an interrupted run
         are swept first."""
         with self._lock:
             self.store.sweep()
-            return self._indexer.index_paths(list(paths), progress, sync=sync)
+            return self._indexer.index_paths(list(paths), progress, sync=sync, replace=replace)
 
     def add_document(
         self,
@@ -104,10 +105,13 @@ class Corpus:
         cancel: threading.Event | None = None,
         progress: Progress | None = None,
         markers: Path | None = None,
+        replace: bool = False,
     ) -> UploadReport:
         """Index uploaded files (name, bytes) all or nothing (see `Indexer.index_upload`)."""
         with self._lock:
-            return self._indexer.index_upload(files, max_chunks, cancel, progress, markers)
+            return self._indexer.index_upload(
+                files, max_chunks, cancel, progress, markers, replace
+            )
 
     def recover_uploads(self, markers: Path) -> list[str]:
         """Undo uploads a killed process left half-written (see `Indexer.recover_uploads`)."""

@@ -71,9 +71,11 @@ class Indexer:
         paths: Iterable[str | Path],
         progress: Callable[[str], None] | None = None,
         sync: bool = False,
+        replace: bool = True,
     ) -> IndexReport:
         """Index files and folders; with `sync`, also remove the articles of files that are
-        gone from them, so the store matches the folders.
+        gone from them, so the store matches the folders. Without `replace`, a file whose
+        name is indexed with other content is refused (in `skipped`) and the article kept.
 
         Entries that are not regular files (FIFOs, devices, symlink loops, ...) are skipped and
         named in the report. A sync stops before changing anything if a folder cannot be read:
@@ -86,7 +88,7 @@ class Indexer:
                 f"sync stopped, nothing was changed: cannot read {folders}. Its articles would "
                 "look deleted; fix its permissions, or index without --sync"
             )
-        report = self.index_files(found.files, progress)
+        report = self.index_files(found.files, progress, replace)
         report = IndexReport(
             report.added,
             report.replaced,
@@ -116,7 +118,10 @@ class Indexer:
         )
 
     def index_files(
-        self, files: list[SourceFile], progress: Callable[[str], None] | None = None
+        self,
+        files: list[SourceFile],
+        progress: Callable[[str], None] | None = None,
+        replace: bool = True,
     ) -> IndexReport:
         skipped: list[Skipped] = []
 
@@ -132,18 +137,21 @@ class Indexer:
                 if progress:
                     progress(file.source)
 
-        report = self.index_articles(articles())
+        report = self.index_articles(articles(), replace)
         return IndexReport(
             report.added,
             report.replaced,
             report.unchanged,
             report.removed,
-            tuple(skipped),
+            (*skipped, *report.skipped),
             report.chunks_added,
         )
 
-    def index_articles(self, articles: Iterable[Article]) -> IndexReport:
+    def index_articles(self, articles: Iterable[Article], replace: bool = True) -> IndexReport:
+        """Index articles; without `replace`, one whose source is indexed with other content
+        is refused (in `skipped`) and the indexed one kept."""
         added, replaced, unchanged = [], [], []
+        refused: list[Skipped] = []
         pending: list[tuple[Article, list[Chunk]]] = []
         total = 0
 
@@ -169,6 +177,9 @@ class Indexer:
             if old == article.sha256:
                 unchanged.append(article.source)
                 continue
+            if old is not None and not replace:
+                refused.append(self._would_replace(article.source, article.source))
+                continue
             (added if old is None else replaced).append(article.source)
             chunks = chunk_article(article, self.chunk_chars, self.overlap)
             pending.append((article, chunks))
@@ -176,7 +187,21 @@ class Indexer:
                 flush()
         if pending:
             flush()
-        return IndexReport(tuple(added), tuple(replaced), tuple(unchanged), chunks_added=total)
+        return IndexReport(
+            tuple(added), tuple(replaced), tuple(unchanged), (), tuple(refused), total
+        )
+
+    def _would_replace(self, name: str, source: str) -> Skipped:
+        """The refusal of `name`, which would replace the indexed article `source`."""
+        record = self.store.article_record(source)
+        title = str(record[0].get("title") or "") if record is not None else ""
+        titled = f" (“{title}”)" if title else ""
+        return Skipped(
+            name,
+            f"refused: an article named {source}{titled} is already indexed with other "
+            "content; it is not replaced unless that is asked for",
+            would_replace=source,
+        )
 
     # -- uploads: all or nothing -------------------------------------------------------------
 
@@ -187,8 +212,13 @@ class Indexer:
         cancel: threading.Event | None = None,
         progress: Progress | None = None,
         markers: Path | None = None,
+        replace: bool = False,
     ) -> UploadReport:
         """Index uploaded files (name, bytes) as one unit.
+
+        A file whose name (or, for JSONL, one of whose records) is indexed with other content
+        is refused, the indexed article kept, unless `replace` is set: an upload never
+        replaces an article silently.
 
         Each file is parsed and checked against the budget; one over it, or unreadable, is
         refused (in `skipped`, the reason giving the budget), the rest go on. Files whose
@@ -221,15 +251,22 @@ class Indexer:
             except LoadError as exc:
                 skipped.append(Skipped(name, str(exc)))
                 continue
-            fresh, same = [], []
+            fresh, same, taken = [], [], []
             for article in articles:
                 if article.source in seen:
                     continue  # a file given twice is indexed once
                 seen.add(article.source)
-                if self.store.article_sha(article.source) == article.sha256:
+                old = self.store.article_sha(article.source)
+                if old == article.sha256:
                     same.append(article.source)
                 else:
                     fresh.append(article)
+                    if old is not None:
+                        taken.append(article.source)
+            if taken and not replace:
+                skipped.append(self._would_replace(name, taken[0]))
+                seen.difference_update([*(a.source for a in fresh), *same])
+                continue
             # a cheap floor first: chunking a large file takes seconds the budget can spare
             floor = sum(_fewest_chunks(a.text, self.chunk_chars) for a in fresh)
             chunked: list[tuple[Article, list[Chunk]]] = []

@@ -68,10 +68,12 @@ class ArticleInfo:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file the loader could not use, and why."""
+    """A file the loader could not use, and why. `would_replace`: the indexed article of the
+    same name and other content it was refused not to replace (front ends say how to ask)."""
 
     path: str
     reason: str
+    would_replace: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ class IndexReport:
             "replaced": list(self.replaced),
             "unchanged": list(self.unchanged),
             "removed": list(self.removed),
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "skipped": [
+                {"path": s.path, "reason": s.reason}
+                | ({"would_replace": s.would_replace} if s.would_replace else {})
+                for s in self.skipped
+            ],
             "chunks_added": self.chunks_added,
         }

@@ -315,7 +315,7 @@ def test_waiting_uploads_are_bounded_and_cancel_reaches_queued_ones():
     release = threading.Event()
 
     class Blocking:
-        def upload(self, files, cancel, progress):
+        def upload(self, files, cancel, progress, replace=False):
             release.wait(30)
             if cancel.is_set():
                 from index.indexer import Cancelled

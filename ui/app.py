@@ -26,6 +26,7 @@ from ui.uploads import UploadJobs
 
 log = logging.getLogger(__name__)
 _POLL = 0.5  # seconds between progress updates of a running upload
+REPLACE_LABEL = "Replace articles of the same name"
 
 HEAD = """
 <script>
@@ -89,6 +90,14 @@ def _upload_name(path: Path) -> str:
     return name or f"upload{path.suffix}"
 
 
+def _size(path: Path) -> int:
+    """The size of an uploaded file (0 if it is gone: reading it reports that)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _discard_upload(path: Path) -> None:
     """Delete Gradio's temporary copy of an uploaded file (and its folder, once empty)."""
     try:
@@ -112,12 +121,14 @@ def _outcome(job, refused: list[str]) -> str:
     result = job.result
     report = result.report
     lines = list(refused)
-    skipped = {s.path: s.reason for s in report.skipped}
+    skipped = {s.path: s for s in report.skipped}
     unchanged = set(report.unchanged)
     for name, _ in job.files:
         shown = render.display_source(name)
         if name in skipped:
-            lines.append(f"✗ {shown}: {skipped[name]}")
+            entry = skipped[name]
+            hint = f" — tick “{REPLACE_LABEL}” to replace it" if entry.would_replace else ""
+            lines.append(f"✗ {shown}: {render.scrub_paths(entry.reason)}{hint}")
             continue
         sources = result.sources.get(name, ())
         fresh = [s for s in sources if s not in unchanged]
@@ -134,7 +145,7 @@ def _outcome(job, refused: list[str]) -> str:
 def build_app(bot: Assistant) -> gr.Blocks:
     settings = bot.settings
     max_bytes = int(settings.ui_max_upload_mb * 1024 * 1024)
-    jobs = UploadJobs(bot)
+    jobs = UploadJobs(bot, max_bytes=int(settings.ingest_max_queued_mb * 1024 * 1024))
 
     def ask_api(question: str, history: list[str] | None = None) -> dict:
         """Answer one question; the same dict as `Answer.to_dict()`. `history`: the earlier
@@ -182,11 +193,29 @@ def build_app(bot: Assistant) -> gr.Blocks:
         except AssistantError as exc:
             raise _error(exc) from exc
 
-    def upload(files, request: gr.Request, progress=gr.Progress()):  # noqa: B008 (Gradio injects it this way)
+    def upload(files, replace, request: gr.Request, progress=gr.Progress()):  # noqa: B008 (Gradio injects it this way)
         """Index the uploaded files in the background, all or nothing, reporting progress
-        until done; Cancel upload stops it and keeps none of its articles."""
+        until done; Cancel upload stops it and keeps none of its articles. A file named like
+        an indexed article of other content is refused unless `replace` is ticked."""
         if not files:
             raise gr.Error("Choose one or more files to upload.")
+        if len(files) > settings.ingest_max_files:
+            for given in files:
+                _discard_upload(Path(given))
+            yield (
+                f"✗ Refused: {len(files):,} files in one upload; the limit is "
+                f"{settings.ingest_max_files:,} files per upload (ASSISTANT_INGEST_MAX_FILES). "
+                "Nothing was indexed.",
+                *articles(),
+            )
+            return
+        try:  # before the files are read into memory: is there room for them?
+            jobs.room(sum(_size(Path(given)) for given in files))
+        except AssistantError as exc:
+            for given in files:
+                _discard_upload(Path(given))
+            yield f"✗ {render.scrub_paths(str(exc))}. Nothing was indexed.", *articles()
+            return
         refused, accepted = [], []
         for given in files:
             path = Path(given)
@@ -215,9 +244,10 @@ def build_app(bot: Assistant) -> gr.Blocks:
             finally:
                 _discard_upload(path)  # held in memory now; the temporary copy goes
         if not accepted:
-            return "\n".join(refused), *articles()
+            yield "\n".join(refused), *articles()
+            return
         try:
-            job = jobs.start(request.session_hash or "", accepted)
+            job = jobs.start(request.session_hash or "", accepted, replace=bool(replace))
         except AssistantError as exc:
             raise _error(exc) from exc
         while not job.finished.wait(_POLL):
@@ -289,6 +319,13 @@ def build_app(bot: Assistant) -> gr.Blocks:
                     file_types=list(SUPPORTED_SUFFIXES),
                     elem_id="na-upload",
                 )
+                replace_box = gr.Checkbox(
+                    value=False,
+                    label=REPLACE_LABEL,
+                    info="Off: a file named like an indexed article with other content is "
+                    "refused, and the article kept.",
+                    elem_id="na-replace",
+                )
                 with gr.Row():
                     index_btn = gr.Button("Index uploaded files", elem_id="na-index", scale=3)
                     cancel_btn = gr.Button("Cancel upload", elem_id="na-cancel", scale=1)
@@ -313,7 +350,11 @@ def build_app(bot: Assistant) -> gr.Blocks:
         app.load(disagreements, None, corpus, api_visibility="private")
         app.load(articles, None, [table, pick], api_visibility="private")
         index_btn.click(
-            upload, files, [status, table, pick], api_name="upload", concurrency_limit=None
+            upload,
+            [files, replace_box],
+            [status, table, pick],
+            api_name="upload",
+            concurrency_limit=None,
         ).then(lambda: None, None, files, api_visibility="private")
         cancel_btn.click(cancel_upload, None, status, api_name="cancel_upload")
         remove_btn.click(remove, pick, [status, table, pick], api_name="remove")

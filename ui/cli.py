@@ -96,10 +96,24 @@ def index(
     store: StoreOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     sync: Annotated[
-        bool, typer.Option("--sync", help="Also remove articles whose files are gone")
+        bool,
+        typer.Option(
+            "--sync",
+            help="Make the store match the folders: also remove articles whose files "
+            "are gone, and replace changed ones",
+        ),
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace an indexed article whose file now has other content (without it, "
+            "such a file is refused and the article kept)",
+        ),
     ] = False,
 ) -> None:
-    """Index articles (.txt, .md, .html, .json, .jsonl); unchanged files are skipped."""
+    """Index articles (.txt, .md, .html, .json, .jsonl); unchanged files are skipped, and a
+    file named like an indexed article of other content is refused unless --replace."""
     from tqdm import tqdm
 
     from assistant import find_files
@@ -108,7 +122,9 @@ def index(
         files = find_files(paths)
         bot = _open(store, must_exist=False)
         with tqdm(total=len(files), unit="file", desc="indexing", file=sys.stderr) as bar:
-            report = bot.index(paths, progress=lambda _: bar.update(), sync=sync)
+            report = bot.index(
+                paths, progress=lambda _: bar.update(), sync=sync, replace=replace or sync
+            )
         # nothing indexed, and only because of errors (an unreadable file, a FIFO, ...)
         failed = bool(report.skipped) and not (
             report.added or report.replaced or report.unchanged or report.removed
@@ -125,7 +141,8 @@ def index(
             if not (report.added or report.replaced or report.removed or report.skipped):
                 _say("Nothing changed: the store already matches.")
         for skipped in report.skipped:
-            _say(f"skipped {skipped.path}: {skipped.reason}", err=True)
+            hint = " (use --replace to replace it)" if skipped.would_replace else ""
+            _say(f"skipped {skipped.path}: {skipped.reason}{hint}", err=True)
         if failed:
             n = len(report.skipped)
             _fail(f"nothing was indexed: {n} {'entry' if n == 1 else 'entries'} skipped (above)")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assistant import Answer, Citation, Conflict, ConflictKind, ConflictSide
 from index.loader import strip_bidi
+from ui.confusables import mark_confusables
 
 CONTEXT = 220  # characters of article shown on each side of a quoted span
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -54,8 +55,9 @@ def display_source(source: str) -> str:
 
     A source is the article's id and stays exact in the API; on screen, the layout of the
     machine serving the chat is of no use to the reader and should not be shown to them.
+    Letters that only look Latin are marked (`st⟨а U+0430⟩le.txt`, see `ui.confusables`).
     """
-    return strip_bidi(_shown_path(source))
+    return mark_confusables(strip_bidi(_shown_path(source)))
 
 
 def display_title(title: str) -> str:

@@ -31,6 +31,8 @@ class UploadJob:
     id: int
     owner: str  # the session that started it (its Cancel button cancels it)
     files: list[tuple[str, bytes]]
+    replace: bool = False  # may it replace indexed articles of the same names?
+    size: int = 0  # bytes it holds in memory until it is done
     cancel: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
     stage: str = "queued"
@@ -65,8 +67,15 @@ class UploadJob:
 class UploadJobs:
     """A queue of uploads worked through by one background thread."""
 
-    def __init__(self, bot: Assistant, on_done: Callable[[UploadJob], None] | None = None):
-        self.bot, self.on_done = bot, on_done
+    def __init__(
+        self,
+        bot: Assistant,
+        on_done: Callable[[UploadJob], None] | None = None,
+        max_bytes: int | None = None,
+    ):
+        """`max_bytes`: bytes the waiting and running uploads may hold in memory, in all
+        (None: no limit)."""
+        self.bot, self.on_done, self.max_bytes = bot, on_done, max_bytes
         self._ids = itertools.count(1)
         self._queue: queue.Queue[UploadJob] = queue.Queue()
         self._jobs: dict[int, UploadJob] = {}
@@ -74,18 +83,40 @@ class UploadJobs:
         self._worker = threading.Thread(target=self._run, name="uploads", daemon=True)
         self._worker.start()
 
-    def start(self, owner: str, files: list[tuple[str, bytes]]) -> UploadJob:
-        """Queue an upload; `InputError` if `MAX_PENDING` are already waiting or running."""
-        job = UploadJob(next(self._ids), owner, files)
+    def start(self, owner: str, files: list[tuple[str, bytes]], replace: bool = False) -> UploadJob:
+        """Queue an upload; `InputError` if `MAX_PENDING` are already waiting or running, or
+        if its bytes would take those held past `max_bytes`."""
+        size = sum(len(raw) for _, raw in files)
+        job = UploadJob(next(self._ids), owner, files, replace, size)
         with self._lock:
             if len(self._jobs) >= MAX_PENDING:
                 raise InputError(
                     f"{len(self._jobs)} uploads are already waiting or running: "
                     "try again when one has finished"
                 )
+            self._check_room(size)
             self._jobs[job.id] = job
         self._queue.put(job)
         return job
+
+    def room(self, size: int) -> None:
+        """`InputError` unless an upload of `size` bytes fits beside those held now (asked
+        before its files are read into memory; `start` asks again)."""
+        with self._lock:
+            self._check_room(size)
+
+    def _check_room(self, size: int) -> None:
+        if self.max_bytes is None:
+            return
+        held = sum(job.size for job in self._jobs.values())
+        if held + size > self.max_bytes:
+            waiting = f"with the {_mb(held)} of uploads waiting or being indexed, " if held else ""
+            raise InputError(
+                f"refused: this upload is {_mb(size)}; {waiting}that is over the "
+                f"{_mb(self.max_bytes)} the server holds for uploads "
+                "(ASSISTANT_INGEST_MAX_QUEUED_MB)"
+                + ("; try again when one has finished" if held else "")
+            )
 
     def cancel(self, owner: str) -> list[UploadJob]:
         """Cancel every unfinished upload this session started; the jobs cancelled."""
@@ -105,7 +136,9 @@ class UploadJobs:
             try:
                 if job.cancel.is_set():
                     raise Cancelled("the upload was cancelled; none of its articles were kept")
-                job.result = self.bot.upload(job.files, job.cancel, partial(_progress, job))
+                job.result = self.bot.upload(
+                    job.files, job.cancel, partial(_progress, job), replace=job.replace
+                )
             except AssistantError as exc:
                 job.error = exc
             except Exception as exc:  # never let one upload stop the worker
@@ -122,6 +155,10 @@ class UploadJobs:
                         self.on_done(job)
                     except Exception:
                         log.exception("after upload %d", job.id)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1048576:,.1f} MB"
 
 
 def _progress(job: UploadJob, stage: str, done: int, total: int) -> None:
