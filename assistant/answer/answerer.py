@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answer.compose import Composed, compose
+from assistant.answer.instructions import addresses_reader
 from assistant.answer.scoring import ScoredSentence, score_sentences
 from assistant.retrieve.retriever import RetrievedChunk
 from index.checks import at_least, between
@@ -40,7 +41,7 @@ class Answerer:
         self.corpus.read(r.chunk.source for r in candidates)
         units = self.corpus.unit_vectors([r.chunk for r in candidates])
         retrieved = candidates[: self.top_k]
-        return score_sentences(
+        scored = score_sentences(
             query,
             vector,
             retrieved,
@@ -48,6 +49,8 @@ class Answerer:
             self.corpus.catalogue.idf,
             lambda source: self.corpus.article(source).title,
         )
+        # a sentence telling the reader or a model what to say reports nothing: never an answer
+        return [s for s in scored if not addresses_reader(s.text)]
 
     def compose(self, scored: list[ScoredSentence]) -> Composed:
         return compose(scored, self.corpus.article, self.min_confidence, self.answer_sentences)
