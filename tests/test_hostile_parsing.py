@@ -238,7 +238,9 @@ def test_cancel_ends_an_upload_while_its_file_is_parsed(served, heavy, tmp_path)
     started = time.perf_counter()
     assert "Cancelling" in client.predict(api_name="/cancel_upload")
     status = job.result(timeout=60)[0]
-    assert time.perf_counter() - started < 2, status  # was 16.2 s
+    took = time.perf_counter() - started
+    print(f"the upload ended {took:.2f} s after Cancel")
+    assert took < 2, status  # was 16.2 s
     assert "✗ Upload cancelled" in status
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
