@@ -328,7 +328,7 @@ def test_a_follow_up_s_earlier_names_are_no_answer_of_their_own(embedder, monkey
     from assistant.conflicts import answers
 
     monkeypatch.setattr(answers, "MARGIN", 0.5)
-    monkeypatch.setattr(answers, "MIN_COVERAGE", 0.0)
+    monkeypatch.setattr(answers, "SURE", 0.0)
     answer = bot.ask(question, history=["How did Rena Holt do in Doha?"])
     assert answer.answerable, answer.answer
     assert not [c for c in answer.conflicts if c.kind == "factual"], answer.answer
