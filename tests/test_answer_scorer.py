@@ -77,12 +77,15 @@ def test_the_answering_sentence_scores_first(scorer, question, sentences):
     assert scorer.answerable(float(logits[0])) > scorer.answerable(float(logits[1:].max()))
 
 
-def test_scores_do_not_depend_on_batch_order(scorer):
+def test_batching_moves_scores_a_little_and_the_order_not_at_all(scorer):
+    # int8 dynamic quantisation scales each batch's activations together, so a sentence's
+    # logit shifts slightly with its batch-mates; the order of the candidates must not.
     question, sentences = CASES[0]
     texts = [candidate_text(s) for s in sentences]
-    alone = [float(scorer.score(question, [t])[0]) for t in texts]
+    alone = np.array([float(scorer.score(question, [t])[0]) for t in texts])
     together = scorer.score(question, texts * 7)  # several batches, lengths sorted
-    np.testing.assert_allclose(together[:3], alone, atol=1e-4)
+    np.testing.assert_allclose(together[:3], alone, atol=0.5)
+    assert list(np.argsort(-together[:3])) == list(np.argsort(-alone))
 
 
 def test_calibration_is_a_monotone_probability(scorer):

@@ -5,7 +5,8 @@ the sentence answers the question, from a MiniLM cross-encoder trained on SQuAD
 It runs as an int8 ONNX graph with onnxruntime and the `tokenizers` library, like the
 embedder, so answering imports neither torch nor transformers. The calibration in
 `scorer.json` maps the best candidate's logit to P(some candidate answers), fitted on SQuAD
-2.0's unanswerable questions.
+2.0's unanswerable questions. Dynamic int8 quantisation scales a batch's activations
+together, so a logit moves slightly (a few tenths at most) with its batch-mates.
 """
 
 from __future__ import annotations
