@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.answer.scorer import AnswerScorer
 from assistant.answer.scorer_input import candidate_text
-from assistant.answer.shapes import shape_bonus, shape_found
+from assistant.answer.shapes import shape_found
 from assistant.answer.types import FIGURE_TYPES, AnswerType, expected_type, is_yes_no, values
 from assistant.names import SPELLING_VARIANT, question_names
 from assistant.retrieve.retriever import RetrievedChunk
@@ -28,7 +28,6 @@ from index.units import UnitVectors, sentence_text
 
 # The ranking score: meaning, the question's words in the sentence and around it, chunk rank.
 _DENSE, _COVERAGE, _CONTEXT, _RANK_STEP = 0.55, 0.35, 0.1, 0.01
-_HEADLINE_QUESTION = 0.3  # taken off: a headline question states nothing
 _ECHO = 1.0  # taken off a sentence that only echoes the question: it cannot answer it
 _NEW_WORDS = 2  # words beyond the question's a sentence needs not to be an echo
 # Confidence: the same signals, weighed for "does it answer at all" rather than "which first".
@@ -145,12 +144,9 @@ def score_sentences(
             chunk_terms[chunk.id] = set(terms(chunk.text)) | set(terms(title(chunk.source)))
         entities = _found_share(names, chunk_terms[chunk.id])
         score = _DENSE * float(sim) + _COVERAGE * coverage + _CONTEXT * context - _RANK_STEP * rank
-        score += shape_bonus(question, text)
         typed = bool(values(text, question, kind)) if kind is not None else None
         if typed is not None and TYPE_WEIGHT:
             score += TYPE_WEIGHT if typed else -TYPE_WEIGHT / 2
-        if "?" in text:
-            score -= _HEADLINE_QUESTION
         # No echo when it adds the value asked for ("Grabinoulor appeared in 1919") or when the
         # question asks whether what it echoes is so: "Was he born in 1213?" - "He was born...".
         if len(own - question_terms) < _NEW_WORDS and not typed and not yes_no:
