@@ -8,6 +8,7 @@ in `side_files`, so the next process loads it instead of building it.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -94,7 +95,7 @@ class Corpus:
         except LoadError as exc:
             raise InputError(f"cannot index {source}: {exc}") from exc
         if date:
-            articles = [a.__class__(a.source, a.title, a.text, date, a.url) for a in articles]
+            articles = [dataclasses.replace(a, published=date) for a in articles]
         with self._lock:
             return self._indexer.index_articles(articles)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from dateutil import parser as dateparser
 
 from index.errors import LoadError, SourceNotFoundError
+from index.pages import extract_page
 from index.records import Article, Skipped
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
@@ -471,6 +472,9 @@ _VOID = frozenset(
     "frame keygen".split()
 )
 _TAG_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+# Elements whose content is text to every HTML parser, never elements: the markup in a script's
+# strings ("<p>" built in JavaScript) opens nothing, so it is not counted or nested.
+_RAW_TEXT = {name: re.compile(rf"</{name}\b", re.IGNORECASE) for name in ("script", "style")}
 
 
 def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
@@ -478,7 +482,8 @@ def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
 
     A tag runs from `<name` to the first `>` after it. Where no `>` follows, no later tag can
     end either, so the scan stops instead of looking for one from every `<` (which made
-    `'<a' * n` cost time growing with the square of n).
+    `'<a' * n` cost time growing with the square of n). The content of a script or style is
+    passed over to its end tag (each character is still looked at once).
     """
     pos = 0
     while True:
@@ -488,8 +493,15 @@ def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
         end = markup.find(">", match.end())
         if end < 0:
             return
-        yield bool(match.group(1)), match.group(2).lower(), markup[end - 1] == "/"
+        closing, name = bool(match.group(1)), match.group(2).lower()
+        yield closing, name, markup[end - 1] == "/"
         pos = end + 1
+        raw = _RAW_TEXT.get(name)
+        if raw is not None and not closing and markup[end - 1] != "/":
+            close = raw.search(markup, pos)
+            if close is None:
+                return  # the rest is the element's text
+            pos = close.start()
 
 
 def _check_html_shape(markup: str, budget: Budget) -> None:
@@ -545,10 +557,32 @@ def _inert_tail(markup: str) -> str:
 
 
 def _html_article(markup: str, source: str, budget: Budget = DEFAULT_BUDGET) -> Article:
+    """A page's article: its main text, headline, date and author by `index.pages` (a library
+    made for news pages); a page it finds no article in keeps its visible text."""
+    _check_html_shape(markup, budget)
+    markup = _inert_tail(markup)
+    url = source if _WEB.match(source) else None
+    page = extract_page(markup, url)
+    if page is None:
+        return _visible_text_article(markup, source, url)
+    return Article(
+        source=source,
+        title=clip_title(page.title or _title_of(page.text) or Path(source).stem),
+        text=page.text,
+        published=parse_date(page.published) if page.published else None,
+        url=url,
+        author=clip_title(page.author) if page.author else None,
+    )
+
+
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def _visible_text_article(markup: str, source: str, url: str | None) -> Article:
+    """Every visible line of the page, scripts, styles and site navigation dropped."""
     from bs4 import BeautifulSoup  # imported here: only HTML needs it
 
-    _check_html_shape(markup, budget)
-    soup = BeautifulSoup(_inert_tail(markup), "html.parser")
+    soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "header"]):
         tag.decompose()
     title = ""
@@ -562,6 +596,4 @@ def _html_article(markup: str, source: str, budget: Budget = DEFAULT_BUDGET) -> 
     meta = soup.find("meta", attrs={"property": "article:published_time"})
     published = parse_date(str(meta.get("content"))) if meta and meta.get("content") else None
     article = plain_article(text, source, title=title or None)
-    if published:
-        article = Article(article.source, article.title, article.text, published, article.url)
-    return article
+    return Article(article.source, article.title, article.text, published or article.published, url)
