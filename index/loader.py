@@ -25,6 +25,7 @@ from index.pages import extract_page
 from index.records import Article, Skipped
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+FEED_SUFFIX = ".feed"  # bytes fetched as a feed (`index.feeds`); no file has it
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -273,6 +274,13 @@ def parse_bytes(
     `budget` (checked before anything costly is built)."""
     if len(raw) > budget.max_file_bytes:
         raise _size_error(len(raw), budget.max_file_bytes)
+    if suffix == FEED_SUFFIX:  # a feed declares its own encoding: feedparser reads the bytes
+        from index.feeds import feed_articles
+
+        articles = feed_articles(raw, source, budget)
+        for article in articles:
+            check_text(article)
+        return articles
     if b"\x00" in raw:
         raise LoadError("binary file (it contains NUL bytes)")
     try:
@@ -370,14 +378,14 @@ def parse_date(value: str) -> str | None:
 def _json_articles(text: str, source: str, suffix: str, budget: Budget) -> Iterator[Article]:
     if suffix == ".jsonl":
         lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-        _check_records(len(lines), budget)
+        check_records(len(lines), budget)
         _check_json_shape(text, budget)  # before any value is built
         records = [(f"{source}#{n}", _json_load(line, f"line {n}")) for n, line in lines]
     else:
         _check_json_shape(text, budget)
         data = _json_load(text, "file")
         items = data if isinstance(data, list) else [data]
-        _check_records(len(items), budget)
+        check_records(len(items), budget)
         single = len(items) == 1
         records = [(source if single else f"{source}#{i}", item) for i, item in enumerate(items, 1)]
     if not records:
@@ -386,7 +394,7 @@ def _json_articles(text: str, source: str, suffix: str, budget: Budget) -> Itera
         yield _json_article(record, name)
 
 
-def _check_records(count: int, budget: Budget) -> None:
+def check_records(count: int, budget: Budget) -> None:
     if count > budget.max_records:
         raise _over(
             "the file holds",
@@ -504,7 +512,7 @@ def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
             pos = close.start()
 
 
-def _check_html_shape(markup: str, budget: Budget) -> None:
+def check_markup_shape(markup: str, budget: Budget) -> None:
     """Refuse markup with more elements, or nested deeper, than the budget allows, by a scan
     of its tags before the parser builds a tree (the tree costs memory per element, and a
     parser keeps unclosed elements open: a million `<div>`s nest a million deep)."""
@@ -559,7 +567,7 @@ def _inert_tail(markup: str) -> str:
 def _html_article(markup: str, source: str, budget: Budget = DEFAULT_BUDGET) -> Article:
     """A page's article: its main text, headline, date and author by `index.pages` (a library
     made for news pages); a page it finds no article in keeps its visible text."""
-    _check_html_shape(markup, budget)
+    check_markup_shape(markup, budget)
     markup = _inert_tail(markup)
     url = source if _WEB.match(source) else None
     page = extract_page(markup, url)
