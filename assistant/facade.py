@@ -324,6 +324,7 @@ class Assistant:
         if not candidates and not self.articles():
             return nothing_indexed(question, (time.perf_counter() - started) * 1000), []
         scored = self.answerer.score(query, vector, candidates)
+        scored = self.conflict_finder.one_report(scored)  # a syndicated copy is no second source
         retrieved_at = time.perf_counter()
         composed = self.answerer.compose(scored)
         answered_at = time.perf_counter()

@@ -18,6 +18,7 @@ import numpy as np
 
 from index.catalogue import ChunkCatalogue
 from index.checks import at_least
+from index.duplicates import Copies, CopyGroups
 from index.embedder import Embedder
 from index.errors import InputError, LoadError
 from index.feeds import FeedState
@@ -63,6 +64,8 @@ class Corpus:
         # what each feed's items looked like when indexed, so a feed read again fetches only
         # the pages of new or changed items
         self.feeds = FeedState(side_files / "feeds.json" if side_files is not None else None)
+        # syndicated copies: one report, several sources (signatures saved beside the store)
+        self.copies = Copies(store.articles, store.article_records, side_files)
 
     # -- articles in and out -------------------------------------------------------------------
 
@@ -184,6 +187,10 @@ class Corpus:
     def revision(self) -> str:
         """Changes whenever the set of current articles changes (also by another process)."""
         return self.store.revision()
+
+    def copy_groups(self) -> CopyGroups:
+        """The articles that are copies of one report, as the store is now."""
+        return self.copies.groups(self.store.revision())
 
     def refresh(self) -> None:
         """Bring the chunk catalogue up to the store's revision (loaded from `side_files` when
