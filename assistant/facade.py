@@ -257,6 +257,11 @@ class Assistant:
         """Title, date and exact text of an indexed article."""
         return self.corpus.article(source)
 
+    def copies(self) -> list[tuple[str, ...]]:
+        """The articles that are copies of one report (syndicated), each group's lead (the
+        earliest dated) first."""
+        return list(self.corpus.copy_groups().groups)
+
     def prepare(self) -> None:
         """Load what the first question would otherwise wait for: the chunk catalogue, the
         corpus's name spellings and the embedding model."""

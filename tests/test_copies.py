@@ -7,6 +7,7 @@ near-copies are `bench/near_copies.py`'s cases, so the figures in the README are
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,3 +168,24 @@ def test_copy_signatures_are_saved_beside_the_store_at_index_time(embedder, tmp_
     again = Assistant(Settings(store_path=store), embedder=embedder)
     groups = again.corpus.copy_groups()
     assert groups.groups == ((str(folder / "cnn.txt"), str(folder / "copy.txt")),)
+
+
+def test_the_cli_names_copies_of_one_report_when_it_indexes_them(tmp_path):
+    import os
+    import subprocess
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ORIGINAL, encoding="utf-8")
+    (folder / "b.txt").write_text(ORIGINAL.replace("Aspen", "Telluride"), encoding="utf-8")
+    exe = Path(sys.executable).with_name("assistant")
+    env = {**os.environ, "ASSISTANT_STORE_PATH": str(tmp_path / "store")}
+    done = subprocess.run(
+        [str(exe), "index", str(folder)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"One report in 2 copies: {folder / 'a.txt'}, {folder / 'b.txt'}" in done.stdout
+    again = subprocess.run(
+        [str(exe), "index", str(folder)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert "One report" not in again.stdout  # nothing new: the groups are not repeated

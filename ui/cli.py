@@ -156,6 +156,10 @@ def index(
             )
             if not (report.added or report.replaced or report.removed or report.skipped):
                 _say("Nothing changed: the store already matches.")
+            new = {*report.added, *report.replaced}
+            for group in bot.copies() if new else []:
+                if new & set(group):  # the groups this run touched
+                    _say(f"One report in {len(group)} copies: {', '.join(group)}")
         for skipped in report.skipped:
             hint = " (use --replace to replace it)" if skipped.would_replace else ""
             _say(f"skipped {skipped.path}: {skipped.reason}{hint}", err=True)
