@@ -99,6 +99,14 @@ def test_a_feed_indexes_its_items_and_follow_fetches_their_pages(embedder, web):
     one = summaries.article(web.url(f"/pages/{REUTERS}"))
     assert one.text == "Parasite wins\n\nParasite wins: the summary of the report."
     assert one.published == "2020-01-19"  # the feed's date
+    # the feed again, one item retitled: that item is replaced, the other left as it was
+    web.routes["/feed.xml"] = _feed_route(
+        _rss(web, [("Parasite makes history", *items[0][1:]), items[1]])
+    )
+    again = summaries.index([feed])
+    assert again.replaced == (web.url(f"/pages/{REUTERS}"),)
+    assert again.unchanged == (web.url(f"/pages/{LATIMES}"),)
+    web.routes["/feed.xml"] = _feed_route(_rss(web, items))
 
     bot = _bot(embedder)
     report = bot.index([feed], follow=True)
