@@ -18,11 +18,13 @@ from index.corpus import Corpus
 from index.errors import (
     AssistantError,
     ConfigError,
+    FetchError,
     InputError,
     LoadError,
     SourceNotFoundError,
     StoreError,
 )
+from index.fetch import is_url
 from index.loader import SUPPORTED_SUFFIXES, find_files
 from index.records import ArticleInfo, IndexReport, Skipped
 
@@ -41,6 +43,7 @@ __all__ = [
     "ConflictSide",
     "Corpus",
     "DenseRetriever",
+    "FetchError",
     "Generator",
     "HybridRetriever",
     "IndexReport",
@@ -53,4 +56,5 @@ __all__ = [
     "StoreError",
     "check_question",
     "find_files",
+    "is_url",
 ]

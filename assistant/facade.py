@@ -32,6 +32,7 @@ from index.chroma_store import ChromaStore
 from index.corpus import Corpus
 from index.embedder import Embedder, make_embedder
 from index.errors import AssistantError, InputError, StoreError
+from index.fetch import FetchLimits, is_url
 from index.indexer import Progress, UploadReport
 from index.loader import Budget
 from index.records import ArticleInfo, IndexReport
@@ -164,14 +165,30 @@ class Assistant:
         progress: Callable[[str], None] | None = None,
         sync: bool = False,
         replace: bool = True,
+        follow: bool = False,
     ) -> IndexReport:
-        """Index files and folders; unchanged files are skipped, changed ones replaced (with
-        `replace=False`, refused instead: in `skipped`, with `would_replace` set).
+        """Index files, folders and URLs; unchanged files are skipped, changed ones replaced
+        (with `replace=False`, refused instead: in `skipped`, with `would_replace` set).
 
-        With `sync`, articles of files deleted from those folders are removed too. Leftovers
-        of an interrupted run are swept first.
+        A URL (http or https) is fetched: a page is one article, a feed (RSS, Atom) its items,
+        or with `follow` each item's page; the article's source is its URL. With `sync`,
+        articles of files deleted from those folders are removed too. Leftovers of an
+        interrupted run are swept first.
         """
-        report = self.corpus.index(paths, progress, sync, replace)
+        paths = list(paths)
+        urls = [str(p) for p in paths if is_url(p)]
+        files = [p for p in paths if not is_url(p)]
+        report = self.corpus.index(files, progress, sync, replace) if files else IndexReport()
+        if urls:
+            web = self.corpus.index_urls(urls, follow, progress, replace)
+            report = IndexReport(
+                (*report.added, *web.added),
+                (*report.replaced, *web.replaced),
+                (*report.unchanged, *web.unchanged),
+                report.removed,
+                (*report.skipped, *web.skipped),
+                report.chunks_added + web.chunks_added,
+            )
         if self.corpus.side_files and (report.added or report.replaced or report.removed):
             # saved now, so the next process to answer loads them instead of building them
             try:
@@ -240,6 +257,11 @@ class Assistant:
         """Title, date and exact text of an indexed article."""
         return self.corpus.article(source)
 
+    def copies(self) -> list[tuple[str, ...]]:
+        """The articles that are copies of one report (syndicated), each group's lead (the
+        earliest dated) first."""
+        return list(self.corpus.copy_groups().groups)
+
     def prepare(self) -> None:
         """Load what the first question would otherwise wait for: the chunk catalogue, the
         corpus's name spellings and the embedding model."""
@@ -307,6 +329,7 @@ class Assistant:
         if not candidates and not self.articles():
             return nothing_indexed(question, (time.perf_counter() - started) * 1000), []
         scored = self.answerer.score(query, vector, candidates)
+        scored = self.conflict_finder.one_report(scored)  # a syndicated copy is no second source
         retrieved_at = time.perf_counter()
         composed = self.answerer.compose(scored)
         answered_at = time.perf_counter()
@@ -382,7 +405,22 @@ def _stages(
         max_parse_seconds=s.ingest_max_parse_seconds,
         max_parse_mb=s.ingest_max_parse_mb,
     )
-    corpus = Corpus(store, embedder, s.chunk_chars, s.chunk_overlap, side_files, budget=budget)
+    limits = FetchLimits(
+        timeout=s.fetch_timeout,
+        max_bytes=int(s.fetch_max_mb * 1024 * 1024),
+        max_redirects=s.fetch_max_redirects,
+        allow_private=s.fetch_allow_private,
+    )
+    corpus = Corpus(
+        store,
+        embedder,
+        s.chunk_chars,
+        s.chunk_overlap,
+        side_files,
+        budget=budget,
+        fetch_limits=limits,
+        max_feed_items=s.fetch_max_items,
+    )
     model = language_model(
         s.generator,
         base_url=s.llm_base_url,

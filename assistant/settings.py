@@ -90,6 +90,19 @@ class Settings(BaseSettings):
         50.0, gt=0, le=65536, description="bytes of uploads waiting or being indexed, in all"
     )
 
+    # Fetching pages and feeds (`assistant index URL`): every hop checked (index/fetch.py).
+    fetch_allow_private: bool = Field(
+        False,
+        description="fetch from private, loopback and link-local addresses (off: a URL or a "
+        "feed's link cannot reach the machine's own services)",
+    )
+    fetch_timeout: float = Field(20.0, gt=0, le=600, description="seconds one fetch may take")
+    fetch_max_mb: float = Field(10.0, gt=0, le=1024, description="size of one fetched page")
+    fetch_max_redirects: int = Field(5, ge=0, le=50, description="redirects one fetch follows")
+    fetch_max_items: int = Field(
+        100, ge=1, le=10_000, description="items of one feed whose pages --follow fetches"
+    )
+
     generator: Literal["extractive", "openai", "llamacpp"] = "extractive"
     llm_base_url: str | None = Field(None, description="an OpenAI-compatible server's /v1 URL")
     llm_model: str = Field("default", min_length=1)

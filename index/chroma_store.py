@@ -206,6 +206,7 @@ class ChromaStore:
                 url=m.get("url") or None,
                 sha256=m["sha256"],
                 chunks=int(m.get("chunks", 0)),
+                author=m.get("author") or None,
             )
             for m in sorted(self._state().values(), key=lambda m: m["source"])
         ]
@@ -583,6 +584,7 @@ def _article_meta(article: Article, chunks: int) -> dict:
         "title": article.title,
         "published": article.published or "",
         "url": article.url or "",
+        "author": article.author or "",
         "sha256": article.sha256,
         "chunks": chunks,
     }

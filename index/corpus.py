@@ -8,6 +8,7 @@ in `side_files`, so the next process loads it instead of building it.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -17,8 +18,11 @@ import numpy as np
 
 from index.catalogue import ChunkCatalogue
 from index.checks import at_least
+from index.duplicates import Copies, CopyGroups
 from index.embedder import Embedder
 from index.errors import InputError, LoadError
+from index.feeds import FeedState
+from index.fetch import DEFAULT_LIMITS, FetchLimits
 from index.indexer import Indexer, Progress, UploadReport
 from index.loader import DEFAULT_BUDGET, Budget, check_text, parse_date, plain_article
 from index.parse_worker import shared_worker
@@ -26,6 +30,7 @@ from index.records import ArticleInfo, Chunk, IndexReport
 from index.store import Store
 from index.units import UnitVectors, chunk_units
 from index.views import KEPT, ArticleView, ArticleViews
+from index.web import read_urls
 
 
 class Corpus:
@@ -38,10 +43,13 @@ class Corpus:
         side_files: Path | None = None,
         kept_articles: int = KEPT,
         budget: Budget = DEFAULT_BUDGET,
+        fetch_limits: FetchLimits = DEFAULT_LIMITS,
+        max_feed_items: int = 100,
     ):
         """`side_files`: a folder for derived data saved beside the store (None: kept in
         memory only); `kept_articles`: article texts kept in memory; `budget`: what one file
-        may cost to load."""
+        may cost to load; `fetch_limits`: what one URL may cost to fetch; `max_feed_items`:
+        the items of one feed whose pages are followed."""
         at_least("chunk_chars", chunk_chars, 1)
         at_least("chunk_overlap", chunk_overlap, 0)
         self.store, self.embedder = store, embedder
@@ -52,6 +60,12 @@ class Corpus:
         self.parser = shared_worker(budget)  # files are parsed in a child process, under budget
         self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap, budget, self.parser)
         self._lock = threading.Lock()  # one indexing run at a time
+        self.fetch_limits, self.max_feed_items = fetch_limits, max_feed_items
+        # what each feed's items looked like when indexed, so a feed read again fetches only
+        # the pages of new or changed items
+        self.feeds = FeedState(side_files / "feeds.json" if side_files is not None else None)
+        # syndicated copies: one report, several sources (signatures saved beside the store)
+        self.copies = Copies(store.articles, store.article_records, side_files)
 
     # -- articles in and out -------------------------------------------------------------------
 
@@ -67,6 +81,41 @@ class Corpus:
         with self._lock:
             self.store.sweep()
             return self._indexer.index_paths(list(paths), progress, sync=sync, replace=replace)
+
+    def index_urls(
+        self,
+        urls: Iterable[str],
+        follow: bool = False,
+        progress: Callable[[str], None] | None = None,
+        replace: bool = True,
+    ) -> IndexReport:
+        """Index web pages and feeds (a feed's items; with `follow`, each item's page). All
+        is fetched and parsed before anything is written: a URL that fails is in `skipped`,
+        with why, and changes nothing."""
+        batch = read_urls(
+            urls,
+            self.parser,
+            self.fetch_limits,
+            follow,
+            self.feeds,
+            self.store.article_sha,
+            self.max_feed_items,
+            progress,
+        )
+        with self._lock:
+            self.store.sweep()
+            report = self._indexer.index_articles(batch.articles, replace)
+        refused = {s.path for s in report.skipped}
+        for feed, items in batch.seen.items():
+            self.feeds.record(feed, {k: v for k, v in items.items() if k not in refused})
+        return IndexReport(
+            report.added,
+            report.replaced,
+            (*report.unchanged, *batch.unchanged),
+            (),
+            (*batch.skipped, *report.skipped),
+            report.chunks_added,
+        )
 
     def add_document(
         self,
@@ -94,7 +143,7 @@ class Corpus:
         except LoadError as exc:
             raise InputError(f"cannot index {source}: {exc}") from exc
         if date:
-            articles = [a.__class__(a.source, a.title, a.text, date, a.url) for a in articles]
+            articles = [dataclasses.replace(a, published=date) for a in articles]
         with self._lock:
             return self._indexer.index_articles(articles)
 
@@ -138,6 +187,10 @@ class Corpus:
     def revision(self) -> str:
         """Changes whenever the set of current articles changes (also by another process)."""
         return self.store.revision()
+
+    def copy_groups(self) -> CopyGroups:
+        """The articles that are copies of one report, as the store is now."""
+        return self.copies.groups(self.store.revision())
 
     def refresh(self) -> None:
         """Bring the chunk catalogue up to the store's revision (loaded from `side_files` when

@@ -31,3 +31,7 @@ class StoreError(AssistantError):
 
 class Cancelled(AssistantError):
     """An upload was cancelled; none of its articles were kept."""
+
+
+class FetchError(LoadError):
+    """A URL could not be fetched within the guards (address, size, time, redirects, type)."""

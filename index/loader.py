@@ -21,9 +21,11 @@ from pathlib import Path
 from dateutil import parser as dateparser
 
 from index.errors import LoadError, SourceNotFoundError
+from index.pages import extract_page
 from index.records import Article, Skipped
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+FEED_SUFFIX = ".feed"  # bytes fetched as a feed (`index.feeds`); no file has it
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -272,6 +274,13 @@ def parse_bytes(
     `budget` (checked before anything costly is built)."""
     if len(raw) > budget.max_file_bytes:
         raise _size_error(len(raw), budget.max_file_bytes)
+    if suffix == FEED_SUFFIX:  # a feed declares its own encoding: feedparser reads the bytes
+        from index.feeds import feed_articles
+
+        articles = feed_articles(raw, source, budget)
+        for article in articles:
+            check_text(article)
+        return articles
     if b"\x00" in raw:
         raise LoadError("binary file (it contains NUL bytes)")
     try:
@@ -369,14 +378,14 @@ def parse_date(value: str) -> str | None:
 def _json_articles(text: str, source: str, suffix: str, budget: Budget) -> Iterator[Article]:
     if suffix == ".jsonl":
         lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-        _check_records(len(lines), budget)
+        check_records(len(lines), budget)
         _check_json_shape(text, budget)  # before any value is built
         records = [(f"{source}#{n}", _json_load(line, f"line {n}")) for n, line in lines]
     else:
         _check_json_shape(text, budget)
         data = _json_load(text, "file")
         items = data if isinstance(data, list) else [data]
-        _check_records(len(items), budget)
+        check_records(len(items), budget)
         single = len(items) == 1
         records = [(source if single else f"{source}#{i}", item) for i, item in enumerate(items, 1)]
     if not records:
@@ -385,7 +394,7 @@ def _json_articles(text: str, source: str, suffix: str, budget: Budget) -> Itera
         yield _json_article(record, name)
 
 
-def _check_records(count: int, budget: Budget) -> None:
+def check_records(count: int, budget: Budget) -> None:
     if count > budget.max_records:
         raise _over(
             "the file holds",
@@ -471,6 +480,9 @@ _VOID = frozenset(
     "frame keygen".split()
 )
 _TAG_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+# Elements whose content is text to every HTML parser, never elements: the markup in a script's
+# strings ("<p>" built in JavaScript) opens nothing, so it is not counted or nested.
+_RAW_TEXT = {name: re.compile(rf"</{name}\b", re.IGNORECASE) for name in ("script", "style")}
 
 
 def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
@@ -478,7 +490,8 @@ def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
 
     A tag runs from `<name` to the first `>` after it. Where no `>` follows, no later tag can
     end either, so the scan stops instead of looking for one from every `<` (which made
-    `'<a' * n` cost time growing with the square of n).
+    `'<a' * n` cost time growing with the square of n). The content of a script or style is
+    passed over to its end tag (each character is still looked at once).
     """
     pos = 0
     while True:
@@ -488,11 +501,18 @@ def _tags(markup: str) -> Iterator[tuple[bool, str, bool]]:
         end = markup.find(">", match.end())
         if end < 0:
             return
-        yield bool(match.group(1)), match.group(2).lower(), markup[end - 1] == "/"
+        closing, name = bool(match.group(1)), match.group(2).lower()
+        yield closing, name, markup[end - 1] == "/"
         pos = end + 1
+        raw = _RAW_TEXT.get(name)
+        if raw is not None and not closing and markup[end - 1] != "/":
+            close = raw.search(markup, pos)
+            if close is None:
+                return  # the rest is the element's text
+            pos = close.start()
 
 
-def _check_html_shape(markup: str, budget: Budget) -> None:
+def check_markup_shape(markup: str, budget: Budget) -> None:
     """Refuse markup with more elements, or nested deeper, than the budget allows, by a scan
     of its tags before the parser builds a tree (the tree costs memory per element, and a
     parser keeps unclosed elements open: a million `<div>`s nest a million deep)."""
@@ -545,10 +565,40 @@ def _inert_tail(markup: str) -> str:
 
 
 def _html_article(markup: str, source: str, budget: Budget = DEFAULT_BUDGET) -> Article:
+    """A page's article: its main text, headline, date and author by `index.pages` (a library
+    made for news pages); a page it finds no article in keeps its visible text."""
+    check_markup_shape(markup, budget)
+    markup = _inert_tail(markup)
+    url = source if _WEB.match(source) else None
+    if markup.count("=") > _MAX_ATTRIBUTES:
+        # lxml keeps some 300 bytes per attribute and trafilatura copies the tree: a page of
+        # millions of attributes would need gigabytes; the visible text needs only time, which
+        # the parse budget bounds
+        return _visible_text_article(markup, source, url)
+    page = extract_page(markup, url)
+    if page is None:
+        return _visible_text_article(markup, source, url)
+    return Article(
+        source=source,
+        title=clip_title(page.title or _title_of(page.text) or Path(source).stem),
+        text=page.text,
+        published=parse_date(page.published) if page.published else None,
+        url=url,
+        author=clip_title(page.author) if page.author else None,
+    )
+
+
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
+# attribute values ("=" signs) above which a page is not given to trafilatura: the 58 real
+# news pages of ../shared/external/news_html hold at most 9,241
+_MAX_ATTRIBUTES = 200_000
+
+
+def _visible_text_article(markup: str, source: str, url: str | None) -> Article:
+    """Every visible line of the page, scripts, styles and site navigation dropped."""
     from bs4 import BeautifulSoup  # imported here: only HTML needs it
 
-    _check_html_shape(markup, budget)
-    soup = BeautifulSoup(_inert_tail(markup), "html.parser")
+    soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "header"]):
         tag.decompose()
     title = ""
@@ -562,6 +612,4 @@ def _html_article(markup: str, source: str, budget: Budget = DEFAULT_BUDGET) -> 
     meta = soup.find("meta", attrs={"property": "article:published_time"})
     published = parse_date(str(meta.get("content"))) if meta and meta.get("content") else None
     article = plain_article(text, source, title=title or None)
-    if published:
-        article = Article(article.source, article.title, article.text, published, article.url)
-    return article
+    return Article(article.source, article.title, article.text, published or article.published, url)

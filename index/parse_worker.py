@@ -62,6 +62,8 @@ def serve(fd: int, budget_json: str) -> None:
     """The child: parse the files that come through the socket `fd` until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the parent to handle
     import bs4  # noqa: F401 (loaded now, not in the first HTML file's CPU time)
+    import feedparser  # noqa: F401 (the same for feeds)
+    import trafilatura  # noqa: F401 (and for news pages: it loads lxml, htmldate, justext)
 
     budget = Budget(**json.loads(budget_json))
     conn = Connection(fd)

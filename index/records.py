@@ -19,6 +19,7 @@ class Article:
     text: str
     published: str | None = None  # ISO date (YYYY-MM-DD) when the article states one
     url: str | None = None
+    author: str | None = None  # the byline, where a page or feed names one
 
     @property
     def sha256(self) -> str:
@@ -64,6 +65,7 @@ class ArticleInfo:
     url: str | None
     sha256: str
     chunks: int
+    author: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 import time
 
@@ -217,8 +218,12 @@ def test_the_server_answers_while_a_file_is_parsed_and_refuses_it(served, heavy,
     assert len(waits) >= 4, waits  # the parse took a while: the server was asked meanwhile
     print(f"slowest /config and /ask while parsing: {max(t for _, t in waits):.2f} s")
     assert max(t for _, t in waits) < 1, waits  # was 17.6 s for /config
-    assert "✗ heavy.html: refused: parsing it took more than 2 s" in status
-    assert "(ASSISTANT_INGEST_MAX_PARSE_SECONDS)" in status
+    # refused by a budget: the CPU time, or (since news pages are read by trafilatura, whose
+    # lxml trees of 90,000 elements of 24 attributes need gigabytes) the memory
+    assert re.search(
+        r"✗ heavy\.html: refused: parsing it (took more than 2 s|needs more than 1,024 MB)", status
+    ), status
+    assert re.search(r"\(ASSISTANT_INGEST_MAX_PARSE_(SECONDS|MB)\)", status), status
     assert "heavy.html" not in {a.source for a in bot.articles()}
 
 

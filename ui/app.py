@@ -18,7 +18,14 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from assistant import SUPPORTED_SUFFIXES, Assistant, AssistantError, ConfigError, Settings
+from assistant import (
+    SUPPORTED_SUFFIXES,
+    Assistant,
+    AssistantError,
+    ConfigError,
+    Settings,
+    is_url,
+)
 from index.loader import strip_bidi
 from ui import render
 from ui.guard import Guard, allowed_names, configured_origins
@@ -255,6 +262,25 @@ def build_app(bot: Assistant) -> gr.Blocks:
             yield "\n".join([*refused, job.describe()]), gr.skip(), gr.skip()
         yield _outcome(job, refused), *articles()
 
+    def index_url(url: str | None, follow: bool, replace: bool):
+        """Fetch a news page or a feed (with `follow`, each item's page) and index it. All is
+        fetched and checked first: a URL that is refused leaves the articles as they were."""
+        url = (url or "").strip() if isinstance(url, str) else ""
+        if not is_url(url):
+            raise gr.Error("Type the address of a news page or feed (http:// or https://).")
+        try:
+            report = bot.index([url], follow=bool(follow), replace=bool(replace))
+        except AssistantError as exc:
+            raise _error(exc) from exc
+        lines = [
+            f"{len(report.added)} added, {len(report.replaced)} replaced, "
+            f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped."
+        ]
+        for skipped in report.skipped:
+            hint = " (tick Replace to replace it)" if skipped.would_replace else ""
+            lines.append(f"✗ {render.display_source(skipped.path)}: {skipped.reason}{hint}")
+        return render.scrub_paths("\n".join(lines)), *articles()
+
     def cancel_upload(request: gr.Request) -> str:
         """Cancel the uploads this page (or client) started; none of their articles are kept."""
         cancelled = jobs.cancel(request.session_hash or "")
@@ -329,6 +355,21 @@ def build_app(bot: Assistant) -> gr.Blocks:
                 with gr.Row():
                     index_btn = gr.Button("Index uploaded files", elem_id="na-index", scale=3)
                     cancel_btn = gr.Button("Cancel upload", elem_id="na-cancel", scale=1)
+                with gr.Row():
+                    url_box = gr.Textbox(
+                        label="Or the address of a news page or feed (RSS, Atom)",
+                        placeholder="https://...",
+                        scale=4,
+                        elem_id="na-url",
+                        max_length=2048,
+                    )
+                    follow_box = gr.Checkbox(
+                        value=False,
+                        label="Feed: fetch each item's page",
+                        scale=1,
+                        elem_id="na-follow",
+                    )
+                    url_btn = gr.Button("Fetch and index", scale=1, elem_id="na-fetch")
                 status = gr.Textbox(label="Status", interactive=False, lines=3, elem_id="na-status")
                 with gr.Row():
                     # choices are read when a page loads; any source is accepted and checked
@@ -357,6 +398,12 @@ def build_app(bot: Assistant) -> gr.Blocks:
             concurrency_limit=None,
         ).then(lambda: None, None, files, api_visibility="private")
         cancel_btn.click(cancel_upload, None, status, api_name="cancel_upload")
+        url_btn.click(
+            index_url,
+            [url_box, follow_box, replace_box],
+            [status, table, pick],
+            api_name="index_url",
+        )
         remove_btn.click(remove, pick, [status, table, pick], api_name="remove")
         gr.api(ask_api, api_name="ask")
     return app

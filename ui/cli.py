@@ -92,7 +92,10 @@ def _store_name(bot: Assistant) -> str:
 
 @app.command()
 def index(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders of articles")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files or folders of articles, or URLs of news pages or feeds"),
+    ],
     store: StoreOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     sync: Annotated[
@@ -111,19 +114,32 @@ def index(
             "such a file is refused and the article kept)",
         ),
     ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow", help="For a feed: fetch each item's page (without it: the feed's text)"
+        ),
+    ] = False,
 ) -> None:
-    """Index articles (.txt, .md, .html, .json, .jsonl); unchanged files are skipped, and a
-    file named like an indexed article of other content is refused unless --replace."""
+    """Index articles (.txt, .md, .html, .json, .jsonl) and web pages or feeds (RSS, Atom) by
+    URL; unchanged files are skipped, and a file named like an indexed article of other
+    content is refused unless --replace."""
     from tqdm import tqdm
 
-    from assistant import find_files
+    from assistant import find_files, is_url
 
     def run() -> None:
-        files = find_files(paths)
+        urls = [p for p in paths if is_url(p)]
+        files = find_files([p for p in paths if not is_url(p)])
         bot = _open(store, must_exist=False)
-        with tqdm(total=len(files), unit="file", desc="indexing", file=sys.stderr) as bar:
+        total = len(files) + len(urls)
+        with tqdm(total=total, unit="item", desc="indexing", file=sys.stderr) as bar:
             report = bot.index(
-                paths, progress=lambda _: bar.update(), sync=sync, replace=replace or sync
+                paths,
+                progress=lambda _: bar.update(),
+                sync=sync,
+                replace=replace or sync,
+                follow=follow,
             )
         # nothing indexed, and only because of errors (an unreadable file, a FIFO, ...)
         failed = bool(report.skipped) and not (
@@ -140,6 +156,10 @@ def index(
             )
             if not (report.added or report.replaced or report.removed or report.skipped):
                 _say("Nothing changed: the store already matches.")
+            new = {*report.added, *report.replaced}
+            for group in bot.copies() if new else []:
+                if new & set(group):  # the groups this run touched
+                    _say(f"One report in {len(group)} copies: {', '.join(group)}")
         for skipped in report.skipped:
             hint = " (use --replace to replace it)" if skipped.would_replace else ""
             _say(f"skipped {skipped.path}: {skipped.reason}{hint}", err=True)

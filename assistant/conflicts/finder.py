@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.conflicts.answers import answer_disagreements
+from assistant.conflicts.copies import (
+    copy_conflicts,
+    copy_lines,
+    group_edits,
+    one_report,
+    prune,
+)
 from assistant.conflicts.corpus import ALL_PAIRS_LIMIT, corpus_conflicts
 from assistant.conflicts.detector import ConflictDetector, same_sides
 from assistant.conflicts.evidence import answer_conflicts, cite_conflicts
@@ -16,6 +23,7 @@ from assistant.conflicts.spellings import Spellings
 from assistant.records import Citation, Conflict
 from index.checks import at_least
 from index.corpus import Corpus
+from index.records import Span, sha256_hex
 from index.revisions import PerRevision
 
 if TYPE_CHECKING:
@@ -45,8 +53,18 @@ class ConflictFinder:
         self._corpus_wide: PerRevision[list[Conflict]] = PerRevision()
 
     def prepare(self) -> None:
-        """Work out the corpus's name spellings now (saving the names beside the store)."""
+        """Work out the corpus's name spellings and copies of one report now (saving the names
+        and signatures beside the store)."""
         self.spellings.pairs()
+        self.corpus.copy_groups()
+
+    def one_report(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The scored sentences with copies of a better one in another copy of its report
+        left out: a syndicated copy is never a second source that agrees."""
+        return one_report(scored, self.corpus.copy_groups())
+
+    def _sentences(self, source: str, text: str) -> tuple[Span, ...]:
+        return self.corpus.catalogue.sentences(source, sha256_hex(text))
 
     def for_answer(
         self,
@@ -93,14 +111,30 @@ class ConflictFinder:
         # compared on the standalone query: a follow-up's earlier names are no new answer
         typed = answer_disagreements(query or question, scored, self.corpus.article)
         found += [c for c in typed if not any(same_sides(c, f) for f in found)]
-        return cite_conflicts(rank(found)[: self.max_conflicts], citations, self.corpus.article)
+        # copies of one report: an edited sentence is a disagreement (listed first within its
+        # kind), the rules' pairs between two copies are none, and word-for-word copies of a
+        # cited passage are named as one report
+        groups = self.corpus.copy_groups()
+        edits, copies = copy_conflicts(cited, groups, self.corpus.read, self._sentences)
+        found = prune(
+            edits + [c for c in found if not any(same_sides(c, e) for e in edits)], groups, edits
+        )
+        conflicts, citations, lines = cite_conflicts(
+            rank(found)[: self.max_conflicts], citations, self.corpus.article
+        )
+        return conflicts, citations, lines + copy_lines(citations, copies)
 
     def corpus_wide(self) -> list[Conflict]:
         """Every disagreement in the corpus, most important kinds first (kept per revision)."""
         self.corpus.refresh()
-        return self._corpus_wide.get(
-            self.corpus.revision(),
-            lambda: corpus_conflicts(
-                self.corpus, self.detector, self.spellings, self.all_pairs_limit
-            ),
-        )
+        return self._corpus_wide.get(self.corpus.revision(), self._corpus_wide_now)
+
+    def _corpus_wide_now(self) -> list[Conflict]:
+        found = corpus_conflicts(self.corpus, self.detector, self.spellings, self.all_pairs_limit)
+        # copies of one report: their edited sentences are disagreements, the rest of what
+        # the rules pair between them is not, and one found against each copy is listed once
+        groups = self.corpus.copy_groups()
+        if not groups.groups:
+            return found
+        edits = group_edits(groups, self.corpus.read, self._sentences)
+        return rank(edits + prune(found, groups, edits))
