@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -33,6 +35,7 @@ from index.units import ChunkUnits, UnitVectors, chunk_units
 log = logging.getLogger(__name__)
 _EMBED_BATCH = 256  # chunks embedded together, across articles, to keep the model busy
 _UPLOAD_EMBED_SLICE = 64  # sentences embedded between two looks at the cancel flag
+_READ_AHEAD = 64  # articles read and parsed ahead of the one being embedded
 MARKER_SUFFIX = ".upload.json"
 
 
@@ -126,7 +129,8 @@ class Indexer:
         skipped: list[Skipped] = []
 
         def articles() -> Iterator[Article]:
-            # Files are read one at a time while earlier ones are embedded and stored.
+            # Files are read and parsed (in the parse worker) on a thread, while the articles
+            # before them are embedded and stored.
             for file in files:
                 try:
                     raw = read_file(file, self.budget)
@@ -137,7 +141,7 @@ class Indexer:
                 if progress:
                     progress(file.source)
 
-        report = self.index_articles(articles(), replace)
+        report = self.index_articles(_ahead(articles(), _READ_AHEAD), replace)
         return IndexReport(
             report.added,
             report.replaced,
@@ -348,6 +352,57 @@ class Indexer:
         if removed:
             log.warning("removed %d articles of an interrupted upload", len(removed))
         return removed
+
+
+T = TypeVar("T")
+
+
+def _ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """`items`, produced on a thread up to `depth` ahead of the consumer: reading and parsing
+    overlap with embedding (the parse worker and the model each keep a core busy). An
+    exception in the producer is raised to the consumer; a consumer that stops early stops
+    the producer."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(_Failed(exc))
+            return
+        put(end)
+
+    thread = threading.Thread(target=produce, name="index-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is end:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
 
 
 def _chunk_vectors(

@@ -111,6 +111,14 @@ def index(
             "such a file is refused and the article kept)",
         ),
     ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Empty the store first and index with the configured model (for a store built "
+            "by another model or an older version)",
+        ),
+    ] = False,
 ) -> None:
     """Index articles (.txt, .md, .html, .json, .jsonl); unchanged files are skipped, and a
     file named like an indexed article of other content is refused unless --replace."""
@@ -123,7 +131,11 @@ def index(
         bot = _open(store, must_exist=False)
         with tqdm(total=len(files), unit="file", desc="indexing", file=sys.stderr) as bar:
             report = bot.index(
-                paths, progress=lambda _: bar.update(), sync=sync, replace=replace or sync
+                paths,
+                progress=lambda _: bar.update(),
+                sync=sync,
+                replace=replace or sync,
+                rebuild=rebuild,
             )
         # nothing indexed, and only because of errors (an unreadable file, a FIFO, ...)
         failed = bool(report.skipped) and not (
