@@ -31,7 +31,7 @@ def _corpus(folder: Path, n: int, version: int) -> None:
 
 def _start(folder: Path, store: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(EXE), "index", str(folder), "--store", str(store)],
+        [str(EXE), "index", str(folder), "--store", str(store), "--replace"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -74,7 +74,7 @@ def test_killed_indexing_then_rerun_is_consistent(tmp_path, embedder, kill_after
         _corpus(folder, 12, version=version)
         _kill_during_run(folder, store, kill_after)
         done = subprocess.run(
-            [str(EXE), "index", str(folder), "--store", str(store)],
+            [str(EXE), "index", str(folder), "--store", str(store), "--replace"],
             capture_output=True,
             text=True,
             timeout=600,
