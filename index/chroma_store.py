@@ -383,14 +383,13 @@ class ChromaStore:
             if last:
                 self._finish(lease)
 
-    def _write_lease(self, lease: _Lease, pending: list | None = None) -> None:
+    def _write_lease(self, lease: _Lease) -> None:
         lease.renewed = time.time()
         meta = {
             "kind": "lease",
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "expires": lease.renewed + _LEASE_TTL,
-            "pending": json.dumps(pending or [], ensure_ascii=False),
         }
         self._call(
             lambda: self._articles.upsert(
@@ -404,17 +403,8 @@ class ChromaStore:
 
     def _commit(self, lease: _Lease, rows: list[tuple[str, str, dict]]) -> None:
         """Write article records (source, text, metadata; a tombstone has no sha) with one new
-        revision stamp: the commit point. Then delete the chunks of the versions they replace,
-        exactly those (by source, content hash and the lease that wrote them): chunks another
-        running writer has written meanwhile are never touched. The replaced versions are noted
-        in the lease record first, so a crash after the commit leaves the sweep a precise list."""
-        replaced = []
-        for source, meta in self._records([s for s, _, _ in rows]).items():
-            new = next(m for s, _, m in rows if s == source)
-            if meta.get("sha256") and meta["sha256"] != new.get("sha256"):
-                replaced.append([source, meta["sha256"], meta.get(_LEASE, "")])
-        if replaced:
-            self._write_lease(lease, replaced)
+        revision stamp: the commit point. Then delete the chunks of other versions of those
+        articles, except what running writers wrote (see `_clean`)."""
         stamp = uuid.uuid4().hex
         before = self._read_stamp()
         self._write_stamped(rows, stamp)
@@ -423,13 +413,34 @@ class ChromaStore:
         )
         for source, _, meta in rows:
             lease.written[source] = meta.get("sha256", "")
-        self._delete_versions(replaced)
+        self._clean({source: meta.get("sha256", "") for source, _, meta in rows}, lease.id)
         self._renew(lease)
 
-    def _delete_versions(self, versions: list) -> None:
-        for source, sha, owner in versions:
-            where = {"$and": [{"source": source}, {"sha": sha}, {_LEASE: owner}]}
-            self._call(lambda where=where: self._chunks.delete(where=where))
+    def _clean(self, keep: dict[str, str], mine: str | None) -> int:
+        """Delete the chunks of these sources that are not of version `keep[source]` ("":
+        none is kept), unless a running writer other than `mine` wrote them: that one deletes
+        its own at its end if they lost (`_finish`). The chunks are read before the lease
+        records, and a writer registers its lease before it writes a chunk, so the writer of
+        any chunk seen here and not listed as running has ended and commits nothing more."""
+        found: list[tuple[str, dict]] = []
+        for source, sha in keep.items():
+            where = {"source": source}
+            if sha:
+                where = {"$and": [where, {"sha": {"$ne": sha}}]}
+            found += self._iter_chunk_metas(where=where)
+        if not found:
+            return 0
+        running = self._running() - {mine}
+        return self._delete_ids([cid for cid, meta in found if meta.get(_LEASE) not in running])
+
+    def _running(self) -> set[str]:
+        """The ids of the writing runs whose lease is alive."""
+        got = self._call(lambda: self._articles.get(where={"kind": "lease"}, include=["metadatas"]))
+        return {
+            rid.removeprefix("lease-")
+            for rid, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if _alive_lease(meta)
+        }
 
     def _records(self, sources: Sequence[str]) -> dict[str, dict]:
         """The article records (or tombstones) of these sources, read by id."""
@@ -447,12 +458,10 @@ class ChromaStore:
         writer committed the same article after it, or it failed before committing) go."""
         try:
             records = self._records(list(lease.written))
-            lost = [
-                [source, sha, lease.id]
-                for source, sha in lease.written.items()
-                if sha and records.get(source, {}).get("sha256") != sha
-            ]
-            self._delete_versions(lost)
+            for source, sha in lease.written.items():
+                if sha and records.get(source, {}).get("sha256") != sha:
+                    where = {"$and": [{"source": source}, {"sha": sha}, {_LEASE: lease.id}]}
+                    self._call(lambda where=where: self._chunks.delete(where=where))
             tombstones = [
                 _article_id(s)
                 for s, m in records.items()
@@ -485,20 +494,19 @@ class ChromaStore:
 
     def sweep(self, full: bool = False) -> int:
         """Finish what writing runs that died left behind (their lease expired, or their
-        process is gone): their chunks of versions that are not current, the versions they
-        replaced, their tombstones. Reads the lease records, not every chunk, so a run with
-        nothing to do costs two small reads. Chunks of live writers are never touched. With
-        `full`, every chunk is also checked against the current articles (slow: a repair)."""
+        process is gone): their chunks of versions that are not current, the other versions
+        of the articles they wrote, their removals. Reads the lease records and tombstones,
+        not every chunk, so a run with nothing to do costs two small reads. What running
+        writers wrote is never touched. With `full`, every chunk is checked against the
+        current articles too (slow: a repair)."""
         deleted = 0
         got = self._call(lambda: self._articles.get(where={"kind": "lease"}, include=["metadatas"]))
         mine = self._lease.id if self._lease else None
-        live, dead = set(), []
-        for rid, meta in zip(got["ids"], got["metadatas"], strict=True):
-            lease_id = rid.removeprefix("lease-")
-            if lease_id == mine or _alive_lease(meta):
-                live.add(lease_id)
-            else:
-                dead.append((rid, lease_id, meta))
+        dead = [
+            (rid, rid.removeprefix("lease-"))
+            for rid, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if rid.removeprefix("lease-") != mine and not _alive_lease(meta)
+        ]
         tombs = self._call(
             lambda: self._articles.get(where={_REMOVED: True}, include=["metadatas"])
         )
@@ -506,36 +514,31 @@ class ChromaStore:
             return 0
         self.invalidate()
         current = self._state()
-        for rid, lease_id, meta in dead:
-            stale = [
-                cid
-                for cid, cmeta in self._iter_chunk_metas(where={_LEASE: lease_id})
-                if not _of_current(current, cmeta)
-            ]
-            deleted += self._delete_ids(stale)
-            pending = json.loads(meta.get("pending") or "[]")
-            self._delete_versions(
-                [p for p in pending if current.get(p[0], {}).get("sha256") != p[1]]
+        for rid, lease_id in dead:
+            metas = list(self._iter_chunk_metas(where={_LEASE: lease_id}))
+            deleted += self._delete_ids(
+                [cid for cid, meta in metas if not _of_current(current, meta)]
             )
+            sources = {meta["source"] for _, meta in metas}
+            keep = {s: current.get(s, {}).get("sha256", "") for s in sources}
+            deleted += self._clean(keep, mine)
             self._call(lambda rid=rid: self._articles.delete(ids=[rid]))
+        running = self._running()
         for tid, meta in zip(tombs["ids"], tombs["metadatas"], strict=True):
-            if meta.get(_LEASE) in live:
-                continue  # its removal is still being carried out
-            where = {"$and": [{"source": meta["source"]}, {_LEASE: {"$nin": sorted(live) or [""]}}]}
-            stale = [
-                cid
-                for cid, cmeta in self._iter_chunk_metas(where=where)
-                if not _of_current(current, cmeta)
-            ]
-            deleted += self._delete_ids(stale)
+            if meta.get(_LEASE) in running or meta["source"] in current:
+                continue  # a removal still being carried out, or re-added since
+            deleted += self._clean({meta["source"]: ""}, mine)
             self._call(lambda tid=tid: self._articles.delete(ids=[tid]))
         if full:
-            stale = [
-                cid
-                for cid, meta in self._iter_chunk_metas()
-                if not _of_current(current, meta) and meta.get(_LEASE) not in live
-            ]
-            deleted += self._delete_ids(stale)
+            metas = list(self._iter_chunk_metas())  # read before the leases: see `_clean`
+            running = self._running() - {mine}
+            deleted += self._delete_ids(
+                [
+                    cid
+                    for cid, meta in metas
+                    if not _of_current(current, meta) and meta.get(_LEASE) not in running
+                ]
+            )
         return deleted
 
     def _delete_ids(self, ids: list[str]) -> int:
