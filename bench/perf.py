@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -80,14 +81,20 @@ def _tokens(texts: list[str]) -> int:
     )
 
 
+BARE_SAMPLE = 10_000  # chunks the bare encode runs on: a random sample of a larger store
+
+
 def phase_bare(size: int) -> dict:
-    """The floor: embedding the chunk texts and nothing else."""
+    """The floor: embedding the chunk texts and nothing else (past `BARE_SAMPLE` chunks, a
+    random sample of them: the same kind of chunk, at the same rate, in a tenth of the time)."""
     from assistant import Assistant, Settings
     from index.embedder import bundled_model_path, make_embedder
 
     _, store, _ = _paths(size)
     bot = Assistant(Settings(store_path=store, store_refresh_seconds=60))
     texts = [c.text for c in bot.store.all_chunks()]
+    if len(texts) > BARE_SAMPLE:
+        texts = random.Random(7).sample(texts, BARE_SAMPLE)
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(bundled_model_path(), device="cpu")
@@ -197,6 +204,78 @@ def cold_start() -> dict:
     return {"total_s": min(runs), "imports_s": imports, "model_s": model, "store_s": store_s}
 
 
+# -- issue 30: an archive's day-to-day operations, on a copy of the cached store ---------------
+
+
+def phase_archive(size: int, added: int = 100) -> dict:
+    """`assistant index` of 100 new articles into a copy of the store (time, peak RSS of that
+    process), then the same command again and the whole corpus folder again, each with nothing
+    to do (the no-op). The new articles are corpus articles with their paragraphs in reverse
+    order under new names: new texts and chunks, the same kind of prose."""
+    folder, store, _ = _paths(size)
+    work = CACHE / f"archive-{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    extra = work / "added"
+    extra.mkdir(parents=True)
+    for i, path in enumerate(sorted(folder.iterdir())[:added]):
+        title, _, body = path.read_text("utf-8").partition("\n\n")
+        paragraphs = body.strip().split("\n\n")[::-1]
+        text = f"Addition {i}: {title}\n\n" + "\n\n".join(paragraphs) + "\n"
+        (extra / f"added{i:03d}.txt").write_text(text, "utf-8")
+    copy = work / "store"
+    shutil.copytree(store, copy)
+    try:
+        add_s, add_mb, out = _index_run(extra, copy)
+        noop_s, _, noop_out = _index_run(extra, copy)
+        corpus_s, _, corpus_out = _index_run(folder, copy)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "add_s": add_s,
+        "add_rss_mb": add_mb,
+        "add_report": out.strip().splitlines()[-1],
+        "noop_s": noop_s,
+        "noop_report": noop_out.strip().splitlines()[-2],
+        "noop_corpus_s": corpus_s,
+        "noop_corpus_report": corpus_out.strip().splitlines()[-2],
+    }
+
+
+def _index_run(folder: Path, store: Path) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, stdout) of `assistant index FOLDER` as its own process."""
+    exe = str(Path(sys.executable).with_name("assistant"))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [exe, "index", str(folder), "--store", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"assistant index {folder} failed: {out}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def _archive_table(rows: list[dict]) -> str:
+    lines = [
+        "| corpus (chunks) | add 100 articles: time (s) / peak RSS (MB) | no-op `index` of "
+        "those 100 (s) | no-op `index` of the whole corpus folder (s) | cold `assistant ask` "
+        "(s) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "add_s" not in r:
+            continue
+        lines.append(
+            f"| {r['chunks']} | {r['add_s']:.1f} / {r['add_rss_mb']:.0f} | {r['noop_s']:.2f} | "
+            f"{r['noop_corpus_s']:.2f} | {r['cold_ask_s']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def _child(phase: str, size: int) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--size", str(size)],
@@ -211,13 +290,21 @@ def _child(phase: str, size: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
-    parser.add_argument("--bare-max", type=int, default=10000, help="largest size for 'bare'")
+    parser.add_argument("--bare-max", type=int, default=100_000, help="largest size for 'bare'")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached stores")
-    parser.add_argument("--phase", choices=["index", "bare", "serve"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--phase", choices=["index", "bare", "serve", "archive"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--no-archive", action="store_true", help="skip the archive phase")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        phase = {"index": phase_index, "bare": phase_bare, "serve": phase_serve}[args.phase]
+        phase = {
+            "index": phase_index,
+            "bare": phase_bare,
+            "serve": phase_serve,
+            "archive": phase_archive,
+        }[args.phase]
         print(json.dumps(phase(args.size)))
         return
     rows = []
@@ -231,10 +318,12 @@ def main() -> None:
         if size <= args.bare_max:
             row |= _child("bare", size)
         row |= _child("serve", size)
+        if not args.no_archive:
+            row |= _child("archive", size)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
     cold = cold_start()
-    table = _table(rows, cold)
+    table = _table(rows, cold) + "\n\n" + _archive_table(rows)
     print(table)
     _write_doc(table)
 

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index import catalogue_files
+from index import catalogue_files, file_states
 from index.catalogue import ChunkCatalogue
 from index.checks import at_least
 from index.embedder import Embedder
@@ -63,7 +63,10 @@ class Corpus:
         self.views = ArticleViews(store, kept_articles)
         self.budget = budget
         self.parser = shared_worker(budget)  # files are parsed in a child process, under budget
-        self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap, budget, self.parser)
+        states = side_files / file_states.FILE if side_files is not None else None
+        self._indexer = Indexer(
+            store, embedder, chunk_chars, chunk_overlap, budget, self.parser, states
+        )
         self._lock = threading.Lock()  # one indexing run at a time
 
     # -- articles in and out -------------------------------------------------------------------
@@ -79,6 +82,7 @@ class Corpus:
         are swept first."""
         with self._lock, self.store.writing():
             self._check(writing=True)
+            self._load_saved()  # its article records spare reading the store's
             self.store.sweep()
             return self._indexer.index_paths(list(paths), progress, sync=sync, replace=replace)
 
@@ -97,6 +101,7 @@ class Corpus:
             self.store.reset()
             if self.side_files is not None:
                 shutil.rmtree(self.side_files / catalogue_files.FOLDER, ignore_errors=True)
+                (self.side_files / file_states.FILE).unlink(missing_ok=True)
             self.catalogue = ChunkCatalogue()
             self._manifest = None
             self._check(writing=True)
@@ -199,16 +204,7 @@ class Corpus:
         its article records spare reading the store's); then only the articles that changed
         are read from the store. A changed catalogue is saved again."""
         self._check(writing=False)
-        if not self._loaded and self.side_files is not None:
-            self._loaded = True
-            saved = None
-            try:
-                saved = catalogue_files.load(self.side_files)
-            except (OSError, ValueError, KeyError, TypeError) as exc:  # numpy's and json's kinds
-                log.warning("rebuilding the chunk catalogue: cannot load it: %s", exc)
-            if saved is not None:
-                self.store.adopt(saved.stamp, saved.articles)
-                self.catalogue.adopt(saved.state, saved.revision)
+        self._load_saved()
         revision = self.store.revision()
         stamp, records = self.store.snapshot()
         current = {source: meta["sha256"] for source, meta in records.items()}
@@ -225,6 +221,21 @@ class Corpus:
                     )
                 except OSError as exc:  # a read-only store still answers
                     log.warning("cannot save the chunk catalogue to %s: %s", self.side_files, exc)
+
+    def _load_saved(self) -> None:
+        """Map the catalogue saved beside the store, once; if the store is still at the stamp
+        it was saved at, its article records become the store's view (no read of them all)."""
+        if self._loaded or self.side_files is None:
+            return
+        self._loaded = True
+        saved = None
+        try:
+            saved = catalogue_files.load(self.side_files)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # numpy's and json's kinds
+            log.warning("rebuilding the chunk catalogue: cannot load it: %s", exc)
+        if saved is not None:
+            self.store.adopt(saved.stamp, saved.articles)
+            self.catalogue.adopt(saved.state, saved.revision)
 
     @property
     def chunks(self) -> list[Chunk]:

@@ -26,6 +26,7 @@ import numpy as np
 from index.chunker import chunk_article
 from index.embedder import Embedder
 from index.errors import Cancelled, InputError, LoadError
+from index.file_states import FileStates
 from index.loader import DEFAULT_BUDGET, Budget, SourceFile, read_file, scan
 from index.parse_worker import ParseWorker, shared_worker
 from index.records import Article, Chunk, IndexReport, Skipped
@@ -62,8 +63,11 @@ class Indexer:
         overlap: int,
         budget: Budget = DEFAULT_BUDGET,
         parser: ParseWorker | None = None,
+        file_states: Path | None = None,
     ):
-        """`parser`: where files are parsed (None: the process's worker for `budget`)."""
+        """`parser`: where files are parsed (None: the process's worker for `budget`);
+        `file_states`: where to keep what each indexed file was (see file_states.py)."""
+        self.file_states = file_states
         self.store, self.embedder = store, embedder
         self.chunk_chars, self.overlap = chunk_chars, overlap
         self.budget = budget
@@ -127,14 +131,24 @@ class Indexer:
         replace: bool = True,
     ) -> IndexReport:
         skipped: list[Skipped] = []
+        states = FileStates(self.file_states)
+        known: list[str] = []  # sources of files unchanged since they were last indexed
 
         def articles() -> Iterator[Article]:
             # Files are read and parsed (in the parse worker) on a thread, while the articles
             # before them are embedded and stored.
             for file in files:
+                seen = states.seen(file.path)
+                if seen and all(self.store.article_sha(s) == sha for s, sha in seen):
+                    known.extend(s for s, _ in seen)  # neither read nor parsed again
+                    if progress:
+                        progress(file.source)
+                    continue
                 try:
                     raw = read_file(file, self.budget)
-                    yield from self.parser.parse(raw, file.source, file.path.suffix.lower())
+                    parsed = self.parser.parse(raw, file.source, file.path.suffix.lower())
+                    states.record(file.path, [(a.source, a.sha256) for a in parsed])
+                    yield from parsed
                 except LoadError as exc:
                     log.warning("skipped %s: %s", file.source, exc)
                     skipped.append(Skipped(file.source, str(exc)))
@@ -142,10 +156,11 @@ class Indexer:
                     progress(file.source)
 
         report = self.index_articles(_ahead(articles(), _READ_AHEAD), replace)
+        states.save()
         return IndexReport(
             report.added,
             report.replaced,
-            report.unchanged,
+            (*report.unchanged, *(s for s in dict.fromkeys(known) if s not in report.unchanged)),
             report.removed,
             (*skipped, *report.skipped),
             report.chunks_added,

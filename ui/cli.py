@@ -73,6 +73,10 @@ def _open(store: str | None, must_exist: bool, need_articles: bool = True) -> As
     if must_exist and settings.chroma_host is None and path is not None and not Path(path).exists():
         raise StoreError(f"no store at {path}: run `assistant index PATH...` first")
     bot = Assistant(settings)
+    if must_exist:
+        # checks what built the store, and maps the saved catalogue, whose article records
+        # then spare reading the store's (the cold start of a large archive)
+        bot.corpus.refresh()
     if must_exist and need_articles and not bot.articles():
         raise StoreError(
             f"{_store_name(bot)} has no articles yet: run `assistant index PATH...` first"
