@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,6 @@ import numpy as np
 from index.records import Chunk, Span
 from index.terms import terms
 
-_VOCAB_LOCK = threading.Lock()
 DONE = "complete"  # written last: a folder without it is an interrupted save
 _ARRAYS = (
     "ids",  # S32, one per chunk, in catalogue order
@@ -55,7 +53,6 @@ _ARRAYS = (
 class Segment:
     name: str
     arrays: dict[str, np.ndarray]
-    _vocab: dict[str, int] = field(default_factory=dict, repr=False)  # built on first search
 
     def __len__(self) -> int:
         return len(self.arrays["ids"])
@@ -193,21 +190,28 @@ class Segment:
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(rows, term frequencies) of the chunks that use `term`."""
-        if not self._vocab and len(self.arrays["term_at"]) > 1:
-            with _VOCAB_LOCK:  # built whole before any thread reads it
-                if not self._vocab:
-                    at, raw = self.arrays["term_at"].tolist(), bytes(self.arrays["term_bytes"])
-                    self._vocab.update(
-                        {
-                            raw[at[j] : at[j + 1]].decode("utf-8", "surrogatepass"): j
-                            for j in range(len(at) - 1)
-                        }
-                    )
-        j = self._vocab.get(term)
+        j = self._column(term)
         if j is None:
             return None
         lo, hi = int(self.arrays["post_at"][j]), int(self.arrays["post_at"][j + 1])
         return self.arrays["post_rows"][lo:hi], self.arrays["post_tf"][lo:hi]
+
+    def _column(self, term: str) -> int | None:
+        """The term's column: a binary search of the sorted vocabulary where it lies (UTF-8
+        sorts as the code points do), so no dictionary of it is built when a segment is
+        opened."""
+        at, raw = self.arrays["term_at"], self.arrays["term_bytes"]
+        key = term.encode("utf-8", "surrogatepass")
+        lo, hi = 0, len(at) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if bytes(raw[int(at[mid]) : int(at[mid + 1])]) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(at) - 1 and bytes(raw[int(at[lo]) : int(at[lo + 1])]) == key:
+            return lo
+        return None
 
 
 def _pack(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
