@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STORE  ?= .assistant/store
 export ASSISTANT_STORE_PATH ?= $(STORE)
 
-.PHONY: install install-llm install-test run test lint eval bench clean
+.PHONY: install install-llm install-test run test lint eval crossval train-scorer bench clean
 
 # The default path: no language model, no browser.
 install:
@@ -39,9 +39,23 @@ eval: install
 			--corpus $(SHARED)/bbc_dev/articles --compare \
 			--floors data/eval_floors_bbc.json --report reports/eval-bbc; \
 	else echo "skipped: $(SHARED)/bbc_dev is not here (the BBC set is only in ../shared)"; fi
+	@if [ -d $(SHARED)/bbc_dev2 ]; then \
+		$(VENV)/bin/assistant eval $(SHARED)/bbc_dev2/questions.jsonl \
+			--corpus $(SHARED)/bbc_dev2/articles --compare \
+			--floors data/eval_floors_bbc2.json --report reports/eval-bbc2; \
+	else echo "skipped: $(SHARED)/bbc_dev2 is not here (the BBC set is only in ../shared)"; fi
+	$(PY) bench/scorer_checks.py --floors data/eval_floors_scorer.json
 	$(PY) bench/wikicontradict.py $(SHARED)/wikicontradict_dev.jsonl \
 		--floors data/eval_floors_wikicontradict.json
 	$(PY) bench/corpus_precision.py --min-precision 0.25
+
+# The answer and conflict weights, fitted and cross-validated by story cluster (BBC sets).
+crossval: install
+	$(PY) bench/crossval.py --out reports/crossval.json
+
+# Retrains the shipped answer scorer from SQuAD (../shared/external/squad); CI never does.
+train-scorer: install
+	$(PY) train/answer_scorer.py
 
 test: install-test lint eval
 	$(PY) -m pytest -q

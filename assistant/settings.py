@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, description="chunks whose sentences are scored")
     candidates: int = Field(20, ge=1, le=200, description="dense and keyword hits fused")
     min_confidence: float = Field(
-        0.46, ge=0, le=1, description="below it: 'the articles do not say'"
+        0.3, ge=0, le=1, description="below it: 'the articles do not say'"
     )
     answer_sentences: int = Field(3, ge=1, le=10)
     max_question_chars: int = Field(2000, ge=10)

@@ -192,14 +192,20 @@ def test_near_copy_with_another_figure_is_the_other_side_not_agreement(embedder)
     numeric = [c for c in answer.conflicts if c.kind == "numeric"]
     assert numeric, answer.answer
     assert {s.source for s in numeric[0].sides} == {"a.txt", "b.txt"}
-    assert "312 passengers versus 450 passengers" in numeric[0].summary
+    summary = numeric[0].summary  # the best-ranked report's figure comes first
+    assert "312 passengers" in summary and "450 passengers" in summary and "versus" in summary
     first_line = answer.answer.splitlines()[0]
     assert "[1][2]" not in first_line  # the other figure is not cited as agreement
     assert any(c.kind == "numeric" for c in bot.conflicts())
 
 
-def test_a_figure_written_with_another_scale_word_is_no_agreement(embedder):
-    # "4m" and "2.8 million": one unit written two ways, two different figures
+def test_a_figure_written_with_another_scale_word_is_no_agreement(embedder, monkeypatch):
+    # "4m" and "2.8 million": one unit written two ways, two different figures. The coverage
+    # gate is fitted on news; in a two-article corpus every word is rare, so it is opened here:
+    # this checks the comparison of the figures, not the gate.
+    from assistant.conflicts import answers
+
+    monkeypatch.setattr(answers, "MIN_COVERAGE", 0.0)
     bot = Assistant(Settings(store_path=None), embedder=embedder)
     bot.add_document(
         "Console sales\n\nSince going on sale in Japan, Tandem has sold almost 4m Fizz "
@@ -322,12 +328,13 @@ def test_a_follow_up_s_earlier_names_are_no_answer_of_their_own(embedder, monkey
     vector = bot.corpus.embed_query(query)
     candidates = bot.retriever.retrieve(query, bot.answerer.candidates, vector)
     scored = bot.answerer.score(query, vector, candidates)
-    assert answer_disagreements(question, scored, bot.corpus.article, 0.5, 0.0)  # the old way
-    assert not answer_disagreements(query, scored, bot.corpus.article, 0.5, 0.0)
+    # the old way, with gates open enough for both reports' sentences to be compared
+    assert answer_disagreements(question, scored, bot.corpus.article, 1.0, 0.0)
+    assert not answer_disagreements(query, scored, bot.corpus.article, 1.0, 0.0)
     # through `ask`, with gates that let both reports' sentences be compared
     from assistant.conflicts import answers
 
-    monkeypatch.setattr(answers, "MARGIN", 0.5)
+    monkeypatch.setattr(answers, "MARGIN", 1.0)
     monkeypatch.setattr(answers, "MIN_COVERAGE", 0.0)
     answer = bot.ask(question, history=["How did Rena Holt do in Doha?"])
     assert answer.answerable, answer.answer

@@ -6,6 +6,7 @@ import numpy as np
 
 from assistant.answer.compose import Composed, compose
 from assistant.answer.instructions import addresses_reader
+from assistant.answer.scorer import AnswerScorer, default_scorer
 from assistant.answer.scoring import ScoredSentence, score_sentences
 from assistant.retrieve.retriever import RetrievedChunk
 from index.checks import at_least, between
@@ -17,16 +18,19 @@ class Answerer:
         self,
         corpus: Corpus,
         top_k: int = 6,
-        min_confidence: float = 0.46,
+        min_confidence: float = 0.3,
         answer_sentences: int = 3,
+        scorer: AnswerScorer | None = None,
     ):
         """`top_k`: chunks whose sentences are scored; below `min_confidence` the answer is
-        "the articles do not say"; at most `answer_sentences` are stated."""
+        "the articles do not say"; at most `answer_sentences` are stated; `scorer`: the
+        learned answer scorer (the shipped one by default)."""
         at_least("top_k", top_k, 1)
         between("min_confidence", min_confidence, 0, 1)
         at_least("answer_sentences", answer_sentences, 1)
         self.corpus, self.top_k = corpus, top_k
         self.min_confidence, self.answer_sentences = min_confidence, answer_sentences
+        self.scorer = scorer or default_scorer()
 
     @property
     def candidates(self) -> int:
@@ -47,7 +51,9 @@ class Answerer:
             retrieved,
             units,
             self.corpus.catalogue.idf,
+            self.scorer,
             lambda source: self.corpus.article(source).title,
+            lambda source: self.corpus.article(source).text,
         )
         # a sentence telling the reader or a model what to say reports nothing: never an answer
         return [s for s in scored if not addresses_reader(s.text)]

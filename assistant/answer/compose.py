@@ -48,6 +48,12 @@ TYPED_NEIGHBOUR = True
 # articles do not say. (Not "who": a fitting answer often names no one new, "A 15-year-old boy
 # was arrested".) Fitted the same way.
 TYPED_REQUIRED = True
+# The answer leads with the best-ranked of the first ANSWER_DEPTH sentences that the confidence
+# says answer the question; none: "the articles do not say". The ranking and the confidence
+# weigh the signals differently (the learned scorer ranks; the confidence adds whether the
+# question's names and the asked-for kind are there), so a sentence just below the best is
+# often the one that answers. Fitted by cross-validation over story clusters.
+ANSWER_DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -65,12 +71,15 @@ def compose(
     min_confidence: float,
     max_sentences: int,
 ) -> Composed:
-    if not scored or confidence(scored[0]) < min_confidence:
+    lead = next(
+        (i for i, s in enumerate(scored[:ANSWER_DEPTH]) if confidence(s) >= min_confidence), None
+    )
+    if lead is None:
         return _not_answered(scored, article)
 
-    best = scored[0]
+    best = scored[lead]
     chosen = [best]
-    for s in scored[1:]:
+    for s in scored[lead + 1 :]:
         if len(chosen) >= max_sentences or s.score < best.score - STATED_MARGIN:
             break
         if confidence(s) < min_confidence * STATED_SLACK:

@@ -1,18 +1,27 @@
 """How well each sentence answers the question: the ranking score, and the confidence that
 decides between answering and "the articles do not say". Both are here, so every weight of
-answer ranking is in one place."""
+answer ranking is in one place.
+
+The learned answer scorer (`scorer.py`, a cross-encoder trained on SQuAD) is the main signal of
+both. A handful of weights combine it with the signals that still earn their place on
+cross-validation (bench/crossval.py fits them over story clusters).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant.answer.scorer import AnswerScorer
+from assistant.answer.scorer_input import candidate_text
 from assistant.answer.shapes import shape_bonus, shape_found
 from assistant.answer.types import FIGURE_TYPES, AnswerType, expected_type, is_yes_no, values
 from assistant.names import SPELLING_VARIANT, question_names
 from assistant.retrieve.retriever import RetrievedChunk
+from index.chunker import sentence_at
 from index.records import Chunk, Span
 from index.terms import one_edit, terms
 from index.units import UnitVectors, sentence_text
@@ -28,12 +37,20 @@ _NO_SHAPE = 0.75  # factor when the sentence lacks the kind of answer asked for
 # Added to a sentence that states a value of the type the question asks for (a figure for
 # "how many", a name for "who") and, halved, taken off one that states none. Fitted by
 # cross-validation over story clusters (bench/crossval.py); 0 switches it off.
-TYPE_WEIGHT = 0.05
+TYPE_WEIGHT = 0.0
 # For a figure question ("how many", "how much", "what share"), whether a sentence must state a
 # figure of that kind (a count for "how many", not a share or a distance; not the question's
 # own figure, nor a date) to escape the no-shape factor, rather than any number at all. Fitted
 # the same way; False: any number will do.
 TYPED_SHAPE = True
+# The ranking: the learned probability, plus these shares of the sentence's meaning (cosine to
+# the question) and of the hand-weighted score used before the learned scorer. Fitted by
+# cross-validation over story clusters (bench/crossval.py).
+DENSE_WEIGHT = 0.6
+HAND_WEIGHT = 0.5
+# The confidence: this share of the hand-weighted confidence, the rest the learned scorer's
+# calibrated probability. Fitted the same way.
+CONF_MIX = 0.5
 
 
 @dataclass(frozen=True, eq=False)  # identity: it holds a numpy vector
@@ -51,14 +68,33 @@ class ScoredSentence:
     score: float
     vector: np.ndarray
     asked: AnswerType | None = None  # the type the question asks for, if any
+    hand: float = 0.0  # the hand-weighted ranking score of before the learned scorer
+    logit: float = 0.0  # the learned scorer's: above 0, more likely to answer than not
+    answerable: float = 0.5  # ... calibrated: P(it answers), fitted on SQuAD 2.0
+
+
+def ranking(s: ScoredSentence) -> float:
+    """The score sentences are ranked by: the learned scorer first."""
+    typed = 0.0 if s.typed is None else (TYPE_WEIGHT if s.typed else -TYPE_WEIGHT / 2)
+    learned = 1.0 / (1.0 + math.exp(-s.logit))
+    return learned + DENSE_WEIGHT * s.dense + HAND_WEIGHT * s.hand + typed
+
+
+def reranked(scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    """`scored` with the score of the current weights, best first."""
+    out = [replace(s, score=ranking(s)) for s in scored]
+    out.sort(key=lambda s: (-s.score, s.source, s.span.start))
+    return out
 
 
 def confidence(s: ScoredSentence) -> float:
-    """How sure we are that a sentence answers the question (0..1, roughly).
+    """How sure we are that a sentence answers the question (0..1, roughly)."""
+    return (1.0 - CONF_MIX) * s.answerable + CONF_MIX * hand_confidence(s)
 
-    A sentence that misses a name the question asks about, or the kind of answer it asks
-    for (no number for "how many"), is unlikely to answer it.
-    """
+
+def hand_confidence(s: ScoredSentence) -> float:
+    """The hand-weighted confidence: a sentence that misses a name the question asks about,
+    or the kind of answer it asks for (no number for "how many"), is unlikely to answer it."""
     base = _C_DENSE * s.dense + _C_COVERAGE * s.coverage + _C_CONTEXT * s.context_coverage
     return base * (0.5 + 0.5 * s.entity_coverage) * (1.0 if s.shape_found else _NO_SHAPE)
 
@@ -69,11 +105,14 @@ def score_sentences(
     retrieved: list[RetrievedChunk],
     units: dict[str, UnitVectors],
     idf: Callable[[str], float],
+    scorer: AnswerScorer,
     title: Callable[[str], str] = lambda source: "",
+    text_of: Callable[[str], str] | None = None,
 ) -> list[ScoredSentence]:
     """Every distinct sentence of the retrieved chunks, best first. `units` holds the chunks'
     sentence vectors by chunk id; `idf` weighs the question's terms; `title` gives an
-    article's headline by source."""
+    article's headline by source, `text_of` its text (for the sentence before a chunk's
+    first)."""
     seen: dict[tuple[str, int], tuple[Chunk, int, int]] = {}
     for item in retrieved:
         for i, span in enumerate(item.chunk.sentences):
@@ -135,8 +174,28 @@ def score_sentences(
                 asked=kind,
             )
         )
-    out.sort(key=lambda s: (-s.score, s.source, s.span.start))
-    return out
+    inputs = [
+        candidate_text(text, title(chunk.source), _previous(chunk, i, text_of))
+        for (chunk, i, _), text in zip(entries, texts, strict=True)
+    ]
+    logits = scorer.score(question, inputs)
+    out = [
+        replace(s, hand=s.score, logit=float(x), answerable=scorer.answerable(float(x)))
+        for s, x in zip(out, logits, strict=True)
+    ]
+    return reranked(out)
+
+
+def _previous(chunk: Chunk, i: int, text_of: Callable[[str], str] | None) -> str:
+    """The sentence before the chunk's `i`th, from the article when it opens the chunk."""
+    if i > 0:
+        return sentence_text(chunk, chunk.sentences[i - 1])
+    if text_of is None or chunk.start == 0:
+        return ""
+    text = text_of(chunk.source)
+    before = text[: chunk.sentences[0].start].rstrip()
+    span = sentence_at(text, len(before) - 1) if before else None
+    return text[span.start : span.end] if span else ""
 
 
 def _found_share(names: set[str], near: set[str]) -> float:

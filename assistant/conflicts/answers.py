@@ -26,20 +26,17 @@ from assistant.names import question_names, without_possessive
 from assistant.records import Conflict, ConflictSide
 from index.views import ArticleView
 
-# Fitted by cross-validation over story clusters (bench/crossval.py): how far below the best
-# sentence a source's own answer may score, and how much of the question it must cover
-# (itself and its neighbours, idf-weighted) to count as answering it. MARGIN < 0: switched off.
-MARGIN = 0.2
+# Each source's own answer is its best-scored sentence that states a value of the asked kind,
+# when it scores at most MARGIN below the best sentence of all, or the answer confidence is at
+# least SURE that it answers: a report that
+# words the same fact differently scores well below the best ("taken to three sets" against
+# "stretched him for five sets"). Both fitted by cross-validation over story clusters
+# (bench/crossval.py); MARGIN < 0: answers are not compared; SURE above 1: never sure.
+MARGIN = 0.1
+SURE = 0.6
+# ... and, unless sure, it must cover this much of the question (itself and its neighbours,
+# idf-weighted). Fitted the same way.
 MIN_COVERAGE = 0.7
-# Whether "who" and "which film" answers are compared too: two reports naming no one in
-# common. It was in the cross-validation grid until it changed no question either way there;
-# comparing stays (the disagreement shown is cited on both sides).
-COMPARE_NAMES = True
-# ... or a sentence counts as a source's answer, however far below the best it scores, when the
-# answer confidence is this sure it answers the question: a report that words the same fact
-# differently ("taken to three sets" against "stretched him for five sets") scores well below
-# the best. Fitted the same way (11 of 12 folds chose 0.55); above 1: switched off.
-SURE = 0.55
 # For a yes/no question that states a value ("Was he born in 1887?"), a source's sentence that
 # states a value of that kind counts as its answer when its passage (or headline) names this
 # share of the question's names: such a question is often worded like one source, so the
@@ -90,7 +87,7 @@ def answer_disagreements(
     if stated is not None:
         # "Was he born in 1887?": each source's own year answers it, the asked one included
         kind, asked = stated, ""
-    compared = kind in VALUE_TYPES or (COMPARE_NAMES and kind is AnswerType.NAME)
+    compared = kind in VALUE_TYPES or kind is AnswerType.NAME
     if margin < 0 or not compared or not scored:
         return []
     best: dict[str, _SourceAnswer] = {}

@@ -2,7 +2,9 @@
 
 The LangChain baseline is the canonical RAG retrieval step: `langchain_chroma.Chroma` with the
 same MiniLM embeddings and `similarity_search(question, k)`; its "answer" is the top chunk,
-cited as a whole chunk.
+cited as a whole chunk. `reranking_retriever` is LangChain's reranking pipeline
+(`ContextualCompressionRetriever` with a `CrossEncoderReranker`, from langchain-classic) with
+our answer scorer as its cross-encoder: the speed benchmark's like-for-like comparison.
 """
 
 from __future__ import annotations
@@ -26,6 +28,28 @@ class LangChainEmbeddings:
 
     def embed_query(self, text: str) -> list[float]:
         return self._embedder.embed_cached([text])[0].tolist()
+
+
+def reranking_retriever(store, k: int, top_n: int):
+    """LangChain's reranking pipeline over `store.similarity_search(k)`, keeping `top_n`
+    chunks, with the shipped answer scorer as the cross-encoder."""
+    from langchain_classic.retrievers.contextual_compression import (
+        ContextualCompressionRetriever,
+    )
+    from langchain_classic.retrievers.document_compressors import CrossEncoderReranker
+    from langchain_classic.retrievers.document_compressors.cross_encoder import BaseCrossEncoder
+
+    from assistant.answer.scorer import default_scorer
+
+    class Scorer(BaseCrossEncoder):
+        def score(self, text_pairs: list[tuple[str, str]]) -> list[float]:
+            questions, texts = zip(*text_pairs, strict=True) if text_pairs else ((), ())
+            return default_scorer().logits(list(questions), list(texts)).tolist()
+
+    return ContextualCompressionRetriever(
+        base_compressor=CrossEncoderReranker(model=Scorer(), top_n=top_n),
+        base_retriever=store.as_retriever(search_kwargs={"k": k}),
+    )
 
 
 class LangChainBaseline:

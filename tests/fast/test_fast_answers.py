@@ -149,7 +149,11 @@ def test_a_sentence_that_adds_the_asked_value_is_no_echo(fast_bot):
 
 def test_a_value_question_is_answered_only_with_a_value(fast_bot, monkeypatch):
     from assistant.answer import compose as composer
+    from assistant.answer import scoring
 
+    # the fake embedder's similarities mean nothing: rank by the learned scorer alone
+    monkeypatch.setattr(scoring, "DENSE_WEIGHT", 0.0)
+    monkeypatch.setattr(scoring, "HAND_WEIGHT", 0.0)
     fast_bot.add_document("Poll\n\nThe Greens won 31% of the vote in Tolvik on Friday.", "poll.txt")
     question = "How many votes did the Greens win in Tolvik?"
 
@@ -195,7 +199,9 @@ def test_the_headline_names_the_story_for_a_later_passage(fast_bot):
     units = corpus.unit_vectors([r.chunk for r in found])
 
     def merk(**title):
-        scored = score_sentences(question, vector, found, units, corpus.catalogue.idf, **title)
+        scored = score_sentences(
+            question, vector, found, units, corpus.catalogue.idf, fast_bot.answerer.scorer, **title
+        )
         return next(s for s in scored if "Merk" in s.text)
 
     assert "Tolvik" not in next(r.chunk.text for r in found if "Merk" in r.chunk.text)

@@ -103,3 +103,20 @@ def test_the_sentence_beside_the_best_is_added_when_it_states_the_asked_type(
     assert "Analysts" not in out.text  # typed, but not beside the best sentence
     for c in out.citations:
         assert NAMED_TEXT[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(("depth", "answered"), [(1, False), (2, True)])
+def test_a_confident_sentence_just_below_the_best_can_lead(monkeypatch, depth, answered):
+    # the ranking put the lead first; only the figure sentence is confident enough to answer
+    monkeypatch.setattr(composer, "ANSWER_DEPTH", depth)
+    floor = (confidence(LEAD) + confidence(FIGURE)) / 2
+    unsure_lead, sure_figure = (LEAD, FIGURE) if confidence(FIGURE) > confidence(LEAD) else (
+        FIGURE,
+        LEAD,
+    )
+    out = compose([unsure_lead, sure_figure, FAR], lambda _: VIEW, floor, 3)
+    assert out.answerable is answered
+    if answered:
+        assert out.citations[0].quote == sure_figure.text  # the confident one leads
+        for c in out.citations:
+            assert TEXT[c.start : c.end] == c.quote

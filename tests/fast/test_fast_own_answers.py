@@ -27,8 +27,10 @@ def _scored(
     coverage: float,
     names: float = 1.0,
     typed: bool | None = True,
+    answerable: float = 0.5,
 ) -> ScoredSentence:
-    """A hand-scored sentence that is its whole article."""
+    """A hand-scored sentence that is its whole article; `answerable` is the scorer's
+    calibrated probability (the confidence, with `CONF_MIX` 0 as the fixture sets it)."""
     return ScoredSentence(
         source=source,
         span=Span(0, len(text)),
@@ -42,20 +44,30 @@ def _scored(
         typed=typed,
         score=score,
         vector=np.ones(4, dtype=np.float32) / 2,
+        answerable=answerable,
     )
 
 
-def _sentence(source: str, score: float, dense: float, context: float) -> ScoredSentence:
-    return _scored(source, TEXTS[source], score, dense, context)
+@pytest.fixture(autouse=True)
+def _learned_confidence(monkeypatch):
+    from assistant.answer import scoring
+
+    monkeypatch.setattr(scoring, "CONF_MIX", 0.0)
+
+
+def _sentence(
+    source: str, score: float, dense: float, context: float, answerable: float = 0.5
+) -> ScoredSentence:
+    return _scored(source, TEXTS[source], score, dense, context, answerable=answerable)
 
 
 def _article(source: str) -> ArticleView:
     return ArticleView(title="Final", published=None, text=TEXTS[source])
 
 
-BEST = _sentence("a.txt", 0.9, 0.8, 0.9)
+BEST = _sentence("a.txt", 0.9, 0.8, 0.9, answerable=0.8)
 # the other report words it differently: far below the best, yet sure to answer the question
-FAR_BUT_SURE = _sentence("b.txt", 0.6, 0.55, 0.6)
+FAR_BUT_SURE = _sentence("b.txt", 0.6, 0.55, 0.6, answerable=0.57)
 
 
 @pytest.mark.parametrize(("sure", "flagged"), [(2.0, False), (0.6, False), (0.55, True)])
@@ -70,7 +82,7 @@ def test_a_sure_answer_counts_however_far_below_the_best(sure, flagged):
 
 
 def test_a_close_answer_still_counts_without_confidence():
-    close = _sentence("b.txt", 0.8, 0.1, 0.8)
+    close = _sentence("b.txt", 0.8, 0.1, 0.8, answerable=0.3)
     assert confidence(close) < 0.5
     assert answer_disagreements(QUESTION, [BEST, close], _article, 0.2, 0.7, 2.0)
     # too far below the best and not sure: no answer of its own
