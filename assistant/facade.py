@@ -112,6 +112,8 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
     ):
+        # the embedder is made from the settings (not passed in), so a capped twin can be too
+        self._own_embedder = embedder is None and (corpus is None or isinstance(corpus, Settings))
         if corpus is None or isinstance(corpus, Settings):
             if any(s is not None for s in (retriever, answerer, conflicts, generator, settings)):
                 raise TypeError("Assistant(settings) takes no stages: build it from a Corpus")
@@ -132,7 +134,9 @@ class Assistant:
         """Every stage built from `settings` (None: `Settings()`, which reads `ASSISTANT_*`);
         `embedder` is used instead of loading the configured model."""
         settings = settings or Settings()
-        return cls(*_stages(settings, embedder), settings=settings)
+        bot = cls(*_stages(settings, embedder), settings=settings)
+        bot._own_embedder = embedder is None
+        return bot
 
     def replace(self, **stages: object) -> Assistant:
         """The same assistant with some stages swapped and the others shared, e.g.
@@ -166,6 +170,7 @@ class Assistant:
         sync: bool = False,
         replace: bool = True,
         follow: bool = False,
+        rebuild: bool = False,
     ) -> IndexReport:
         """Index files, folders and URLs; unchanged files are skipped, changed ones replaced
         (with `replace=False`, refused instead: in `skipped`, with `would_replace` set).
@@ -173,8 +178,11 @@ class Assistant:
         A URL (http or https) is fetched: a page is one article, a feed (RSS, Atom) its items,
         or with `follow` each item's page; the article's source is its URL. With `sync`,
         articles of files deleted from those folders are removed too. Leftovers of an
-        interrupted run are swept first.
+        interrupted run are swept first. With `rebuild`, the store is emptied first and
+        records the configured model (a store built by another model is refused otherwise).
         """
+        if rebuild:
+            self.corpus.rebuild()
         paths = list(paths)
         urls = [str(p) for p in paths if is_url(p)]
         files = [p for p in paths if not is_url(p)]
@@ -269,6 +277,15 @@ class Assistant:
         self.conflict_finder.prepare()
         self.corpus.embedder.embed(["warm up"])
         self.corpus.parser.start()  # the first upload should not wait for the parse worker
+        s = self.settings
+        if s.index_threads and s.embedding_backend != "torch" and self._own_embedder:
+            # Serving: uploads and index runs in this process embed on their own session,
+            # with fewer threads, so questions keep a core (bench/load_test.py).
+            self.corpus.index_with(
+                make_embedder(
+                    s.embedding_model, s.embedding_backend, s.model_cache, s.index_threads
+                )
+            )
 
     # -- questions -----------------------------------------------------------------------------
 

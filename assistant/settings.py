@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     model_cache: Path = Field(
         Path("~/.cache/news-assistant"), description="where the exported ONNX graph is kept"
     )
+    index_threads: int = Field(
+        1,
+        ge=0,
+        le=256,
+        description="ONNX threads that indexing uses in a process serving questions (uploads, "
+        "an index run beside the chat), so questions keep the other cores; 0: every core. "
+        "`assistant index` on its own uses every core",
+    )
     chunk_chars: int = Field(600, ge=100, le=5000)
     chunk_overlap: int = Field(1, ge=0, le=5, description="sentences shared by neighbour chunks")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -82,14 +83,20 @@ def _tokens(texts: list[str]) -> int:
     )
 
 
+BARE_SAMPLE = 3_000  # chunks the bare encode runs on: a random sample of a larger store
+
+
 def phase_bare(size: int) -> dict:
-    """The floor: embedding the chunk texts and nothing else."""
+    """The floor: embedding the chunk texts and nothing else (past `BARE_SAMPLE` chunks, a
+    random sample of them: the same kind of chunk, so the same rate, in less time)."""
     from assistant import Assistant, Settings
     from index.embedder import bundled_model_path, make_embedder
 
     _, store, _ = _paths(size)
     bot = Assistant(Settings(store_path=store, store_refresh_seconds=60))
     texts = [c.text for c in bot.store.all_chunks()]
+    if len(texts) > BARE_SAMPLE:
+        texts = random.Random(7).sample(texts, BARE_SAMPLE)
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(bundled_model_path(), device="cpu")
@@ -170,15 +177,29 @@ def phase_serve(size: int, questions: int = 60) -> dict:
         "open_and_warm_s": warm_s,
         "rss_serving_mb": _rss_mb(),
         "cold_ask_s": _cold_ask(store, asked[-1][1]),
+        "cold_ask_cpu_s": _cold_ask_cpu(store, asked[-2][1])[1],
     }
 
 
 def _cold_ask(store: Path, question: str) -> float:
     """`assistant ask` as a fresh process on this store (file cache warm from the run)."""
+    return _cold_ask_cpu(store, question)[0]
+
+
+def _cold_ask_cpu(store: Path, question: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of `assistant ask` as a fresh process: on a loaded machine the CPU
+    time says what the process itself costs."""
     exe = str(Path(sys.executable).with_name("assistant"))
     started = time.perf_counter()
-    subprocess.run([exe, "ask", question, "--store", str(store)], capture_output=True, check=True)
-    return time.perf_counter() - started
+    proc = subprocess.Popen(
+        [exe, "ask", question, "--store", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"assistant ask on {store} failed")
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
 def cold_start() -> dict:
@@ -207,6 +228,88 @@ def cold_start() -> dict:
     return {"total_s": min(runs), "imports_s": imports, "model_s": model, "store_s": store_s}
 
 
+# -- issue 30: an archive's day-to-day operations, on a copy of the cached store ---------------
+
+
+def phase_archive(size: int, added: int = 100) -> dict:
+    """`assistant index` of 100 new articles into a copy of the store (time, peak RSS of that
+    process), then the same command again and the whole corpus folder again, each with nothing
+    to do (the no-op). The new articles are corpus articles with their paragraphs in reverse
+    order under new names: new texts and chunks, the same kind of prose."""
+    folder, store, _ = _paths(size)
+    work = CACHE / f"archive-{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    extra = work / "added"
+    extra.mkdir(parents=True)
+    files = sorted(folder.iterdir())
+    for i in range(added):
+        path = files[i % len(files)]  # a small corpus gives some twice, under other titles
+        title, _, body = path.read_text("utf-8").partition("\n\n")
+        paragraphs = body.strip().split("\n\n")[::-1]
+        text = f"Addition {i}: {title}\n\n" + "\n\n".join(paragraphs) + "\n"
+        (extra / f"added{i:03d}.txt").write_text(text, "utf-8")
+    copy = work / "store"
+    shutil.copytree(store, copy)
+    try:
+        add_s, add_mb, out, add_cpu = _index_run(extra, copy)
+        noop_s, _, noop_out, noop_cpu = _index_run(extra, copy)
+        # twice: a store indexed before file states were kept records them on the first run
+        first_s, _, _, _ = _index_run(folder, copy)
+        corpus_s, _, corpus_out, corpus_cpu = _index_run(folder, copy)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "add_s": add_s,
+        "add_cpu_s": add_cpu,
+        "add_rss_mb": add_mb,
+        "noop_cpu_s": noop_cpu,
+        "noop_corpus_first_s": first_s,
+        "noop_corpus_cpu_s": corpus_cpu,
+        "add_report": out.strip().splitlines()[-1],
+        "noop_s": noop_s,
+        "noop_report": noop_out.strip().splitlines()[-2],
+        "noop_corpus_s": corpus_s,
+        "noop_corpus_report": corpus_out.strip().splitlines()[-2],
+    }
+
+
+def _index_run(folder: Path, store: Path) -> tuple[float, float, str, float]:
+    """(seconds, peak RSS in MB, stdout, CPU seconds) of `assistant index FOLDER` as its own
+    process."""
+    exe = str(Path(sys.executable).with_name("assistant"))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [exe, "index", str(folder), "--store", str(store)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"assistant index {folder} failed: {out}")
+    return seconds, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
+
+
+def _archive_table(rows: list[dict]) -> str:
+    lines = [
+        "| corpus (chunks) | add 100 articles: wall / CPU (s), peak RSS (MB) | no-op `index` of "
+        "those 100: wall / CPU (s) | no-op `index` of the whole corpus folder: wall / CPU (s) | "
+        "cold `assistant ask`: wall / CPU (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "add_s" not in r:
+            continue
+        lines.append(
+            f"| {r['chunks']} | {r['add_s']:.1f} / {r['add_cpu_s']:.1f}, {r['add_rss_mb']:.0f} | "
+            f"{r['noop_s']:.2f} / {r['noop_cpu_s']:.2f} | {r['noop_corpus_s']:.2f} / "
+            f"{r['noop_corpus_cpu_s']:.2f} | {r['cold_ask_s']:.2f} / {r['cold_ask_cpu_s']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def _child(phase: str, size: int) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--size", str(size)],
@@ -221,13 +324,21 @@ def _child(phase: str, size: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
-    parser.add_argument("--bare-max", type=int, default=10000, help="largest size for 'bare'")
+    parser.add_argument("--bare-max", type=int, default=100_000, help="largest size for 'bare'")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached stores")
-    parser.add_argument("--phase", choices=["index", "bare", "serve"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--phase", choices=["index", "bare", "serve", "archive"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--no-archive", action="store_true", help="skip the archive phase")
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        phase = {"index": phase_index, "bare": phase_bare, "serve": phase_serve}[args.phase]
+        phase = {
+            "index": phase_index,
+            "bare": phase_bare,
+            "serve": phase_serve,
+            "archive": phase_archive,
+        }[args.phase]
         print(json.dumps(phase(args.size)))
         return
     rows = []
@@ -241,10 +352,12 @@ def main() -> None:
         if size <= args.bare_max:
             row |= _child("bare", size)
         row |= _child("serve", size)
+        if not args.no_archive:
+            row |= _child("archive", size)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
     cold = cold_start()
-    table = _table(rows, cold)
+    table = _table(rows, cold) + "\n\n" + _archive_table(rows)
     print(table)
     _write_doc(table)
 

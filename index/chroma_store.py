@@ -20,12 +20,17 @@ the client's native side is rebuilt and reads the store from disk again (`_catch
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import chromadb
@@ -40,6 +45,8 @@ from index.records import Article, ArticleInfo, Chunk, Span, sha256_hex
 from index.store import DenseHit
 from index.units import UnitVectors
 
+log = logging.getLogger(__name__)
+
 # What a Chroma call raises when the store is missing, broken or unreachable.
 STORE_FAILURES = (ChromaError, httpx.HTTPError, sqlite3.Error, OSError, ValueError, KeyError)
 _PAGE = 2000
@@ -49,6 +56,9 @@ _FULL_RELOAD = 60.0  # seconds between full re-reads of the article records
 _STAMP_ID = "revision"  # the articles collection's record of the last change (not an article)
 _UNITS, _OWNERS = "units", "owners"  # chunk metadata keys of the stored sentence vectors
 _UNITS_CACHED = 4096  # chunks whose decoded sentence vectors are kept (about 40 MB)
+_MANIFEST_ID = "manifest"  # the articles collection's record of what built the store
+_LEASE = "lease"  # chunk and article metadata: the writing run that wrote it
+_LEASE_TTL = 600.0  # seconds a writing run's lease lasts unless renewed
 
 
 class ChromaStore:
@@ -80,14 +90,8 @@ class ChromaStore:
             # What `_catch_up` rebuilds: set for an embedded persistent store only (in memory
             # there is no other process; a server holds the one index every client queries).
             self._native = _native(client) if path is not None and not host else None
-            self._chunks = client.get_or_create_collection(
-                f"{collection}-chunks",
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
-            self._articles = client.get_or_create_collection(
-                f"{collection}-articles", embedding_function=None
-            )
+            self._client, self._name = client, collection
+            self._open_collections()
             self._batch = max(1, min(client.get_max_batch_size(), 5000))
         except STORE_FAILURES as exc:
             if host:
@@ -106,9 +110,20 @@ class ChromaStore:
         self._stamp: str | None = None  # the last revision stamp read or written
         self._revision: str | None = None  # digest of `_current`, computed when asked
         self._units: OrderedDict[str, UnitVectors] = OrderedDict()
+        self._lease: _Lease | None = None  # the writing run in progress, if any
         # The stamp the client's data is known to include: read when it was opened, then ours
         # or the one read when it caught up. None: opened on a store nothing was committed to.
         self._seen: str | None = self._read_stamp()
+
+    def _open_collections(self) -> None:
+        self._chunks = self._client.get_or_create_collection(
+            f"{self._name}-chunks",
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        self._articles = self._client.get_or_create_collection(
+            f"{self._name}-articles", embedding_function=None
+        )
 
     # -- articles ---------------------------------------------------------------------------
 
@@ -156,14 +171,11 @@ class ChromaStore:
                     raise StoreError(f"cannot reopen the {self.where}: {exc}") from exc
             self._seen = stamp
 
-    def _committed(self, source: str, meta: dict | None, stamp: str, before: str | None) -> None:
-        """Our own write is known without re-reading the store, unless another writer changed
-        it since we last read (then everything is re-read). The view is replaced, never changed
-        in place: other threads may be iterating over it."""
-        self._committed_all({source: meta}, stamp, before)
-
     def _committed_all(self, metas: dict[str, dict | None], stamp: str, before: str | None) -> None:
-        """`_committed` for several articles written under one stamp (None: removed)."""
+        """Our own write (articles written under one stamp; None: removed) is known without
+        re-reading the store, unless another writer changed it since we last read (then
+        everything is re-read). The view is replaced, never changed in place: other threads
+        may be iterating over it."""
         with self._lock:
             if before == self._seen:
                 self._seen = stamp  # written through this client: nothing to catch up on
@@ -241,42 +253,30 @@ class ChromaStore:
         vectors: np.ndarray,
         units: Sequence[UnitVectors] | None = None,
     ) -> None:
-        sha = article.sha256
-        metas = [_chunk_meta(c) for c in chunks]
-        for meta, unit in zip(metas, units or [None] * len(metas), strict=True):
-            if unit is None:
-                continue
-            # in the chunk's own record, so they are written and deleted with it
-            meta[_UNITS] = unit.pack()
-            meta[_OWNERS] = json.dumps(unit.owners)
-        for lo in range(0, len(chunks), self._batch):
-            part = chunks[lo : lo + self._batch]
-            self._call(
-                lambda part=part, lo=lo: self._chunks.upsert(
-                    ids=[c.id for c in part],
-                    embeddings=vectors[lo : lo + len(part)],
-                    documents=[c.text for c in part],
-                    metadatas=metas[lo : lo + len(part)],
+        with self.writing() as lease:
+            lease.written[article.source] = article.sha256  # before any chunk: see `_finish`
+            metas = [_chunk_meta(c, lease.id) for c in chunks]
+            for meta, unit in zip(metas, units or [None] * len(metas), strict=True):
+                if unit is None:
+                    continue
+                # in the chunk's own record, so they are written and deleted with it
+                meta[_UNITS] = unit.pack()
+                meta[_OWNERS] = json.dumps(unit.owners)
+            for lo in range(0, len(chunks), self._batch):
+                part = chunks[lo : lo + self._batch]
+                self._call(
+                    lambda part=part, lo=lo: self._chunks.upsert(
+                        ids=[c.id for c in part],
+                        embeddings=vectors[lo : lo + len(part)],
+                        documents=[c.text for c in part],
+                        metadatas=metas[lo : lo + len(part)],
+                    )
                 )
+                self._renew(lease)
+            self._commit(
+                lease,
+                [(article.source, article.text, _article_meta(article, len(chunks), lease.id))],
             )
-        meta = _article_meta(article, len(chunks))
-        stamp = uuid.uuid4().hex
-        before = self._read_stamp()
-        # the commit point: the record and a new revision stamp, in one write
-        self._call(
-            lambda: self._articles.upsert(
-                ids=[_article_id(article.source), _STAMP_ID],
-                embeddings=[[1.0], [1.0]],
-                documents=[article.text, ""],
-                metadatas=[meta, {"revision": stamp}],
-            )
-        )
-        self._committed(article.source, meta, stamp, before)
-        self._call(
-            lambda: self._chunks.delete(
-                where={"$and": [{"source": article.source}, {"sha": {"$ne": sha}}]}
-            )
-        )
 
     def put_articles(
         self,
@@ -292,10 +292,20 @@ class ChromaStore:
         after each batch of chunks with the number written so far; if it raises (a cancelled
         upload), the chunks written are deleted and nothing is committed.
         """
+        with self.writing() as lease:
+            self._put_articles(lease, items, between)
+
+    def _put_articles(
+        self,
+        lease: _Lease,
+        items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray, Sequence[UnitVectors]]],
+        between: Callable[[int], None] | None,
+    ) -> None:
         ids, texts, metas, rows = [], [], [], []
+        lease.written.update({article.source: article.sha256 for article, _, _, _ in items})
         for _article, chunks, vectors, units in items:
             for chunk, vector, unit in zip(chunks, vectors, units, strict=True):
-                meta = _chunk_meta(chunk)
+                meta = _chunk_meta(chunk, lease.id)
                 meta[_UNITS] = unit.pack()
                 meta[_OWNERS] = json.dumps(unit.owners)
                 ids.append(chunk.id)
@@ -316,6 +326,7 @@ class ChromaStore:
                     )
                 )
                 written = hi
+                self._renew(lease)
                 if between is not None:
                     between(written)
         except BaseException:
@@ -325,24 +336,13 @@ class ChromaStore:
                 except STORE_FAILURES:  # what is left is swept by the next indexing run
                     break
             raise
-        records = {
-            article.source: (article.text, _article_meta(article, len(chunks)))
-            for article, chunks, _, _ in items
-        }
-        replaced = [s for s in records if self.article_sha(s) is not None]
-        stamp = uuid.uuid4().hex
-        before = self._read_stamp()
-        self._write_stamped(
-            [(source, text, meta) for source, (text, meta) in records.items()], stamp
+        self._commit(
+            lease,
+            [
+                (article.source, article.text, _article_meta(article, len(chunks), lease.id))
+                for article, chunks, _, _ in items
+            ],
         )
-        self._committed_all({s: meta for s, (_, meta) in records.items()}, stamp, before)
-        for source in replaced:
-            sha = records[source][1]["sha256"]
-            self._call(
-                lambda source=source, sha=sha: self._chunks.delete(
-                    where={"$and": [{"source": source}, {"sha": {"$ne": sha}}]}
-                )
-            )
 
     def _write_stamped(self, rows: list[tuple[str, str, dict]], stamp: str) -> None:
         """Write article records (source, text, metadata) in batches, each carrying the new
@@ -359,61 +359,267 @@ class ChromaStore:
                 )
             )
 
-    def remove_article(self, source: str) -> bool:
-        existed = self.article_sha(source) is not None
-        stamp, before = uuid.uuid4().hex, self._read_stamp()
-        # the commit point: a tombstone and a new stamp in one write, so a crash after it
-        # leaves the article removed for every reader
-        tombstone = {"source": source, "sha256": "", _REMOVED: True}
+    # -- writing runs: leases ------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[_Lease]:
+        """A writing run: its chunks and records carry its lease id, and its lease record says
+        it is alive, so a sweep or another writer never deletes what it has written but not
+        yet committed. At the end, chunks it wrote that lost to another writer's commit are
+        deleted, then the lease record. Nested calls share the run's lease."""
+        with self._lock:
+            lease = self._lease
+            if lease is None:
+                lease = self._lease = _Lease(uuid.uuid4().hex)
+                self._write_lease(lease)
+            lease.depth += 1
+        try:
+            yield lease
+        finally:
+            with self._lock:
+                lease.depth -= 1
+                last = lease.depth == 0
+                if last:
+                    self._lease = None
+            if last:
+                self._finish(lease)
+
+    def _write_lease(self, lease: _Lease) -> None:
+        lease.renewed = time.time()
+        meta = {
+            "kind": "lease",
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "expires": lease.renewed + _LEASE_TTL,
+        }
         self._call(
             lambda: self._articles.upsert(
-                ids=[_article_id(source), _STAMP_ID],
-                embeddings=[[1.0], [1.0]],
-                documents=["", ""],
-                metadatas=[tombstone, {"revision": stamp}],
+                ids=[f"lease-{lease.id}"], embeddings=[[1.0]], documents=[""], metadatas=[meta]
             )
         )
-        self._committed(source, None, stamp, before)
-        self._call(lambda: self._chunks.delete(where={"source": source}))
-        self._call(lambda: self._articles.delete(ids=[_article_id(source)]))
-        return existed
+
+    def _renew(self, lease: _Lease) -> None:
+        if time.time() - lease.renewed > _LEASE_TTL / 3:
+            self._write_lease(lease)
+
+    def _commit(self, lease: _Lease, rows: list[tuple[str, str, dict]]) -> None:
+        """Write article records (source, text, metadata; a tombstone has no sha) with one new
+        revision stamp: the commit point. Then delete the chunks of other versions of those
+        articles, except what running writers wrote (see `_clean`)."""
+        stamp = uuid.uuid4().hex
+        before = self._read_stamp()
+        self._write_stamped(rows, stamp)
+        self._committed_all(
+            {s: (None if m.get(_REMOVED) else m) for s, _, m in rows}, stamp, before
+        )
+        for source, _, meta in rows:
+            lease.written[source] = meta.get("sha256", "")
+        self._clean({source: meta.get("sha256", "") for source, _, meta in rows}, lease.id)
+        self._renew(lease)
+
+    def _clean(self, keep: dict[str, str], mine: str | None) -> int:
+        """Delete the chunks of these sources that are not of version `keep[source]` ("":
+        none is kept), unless a running writer other than `mine` wrote them: that one deletes
+        its own at its end if they lost (`_finish`). The chunks are read before the lease
+        records, and a writer registers its lease before it writes a chunk, so the writer of
+        any chunk seen here and not listed as running has ended and commits nothing more."""
+        found: list[tuple[str, dict]] = []
+        for source, sha in keep.items():
+            where = {"source": source}
+            if sha:
+                where = {"$and": [where, {"sha": {"$ne": sha}}]}
+            found += self._iter_chunk_metas(where=where)
+        if not found:
+            return 0
+        running = self._running() - {mine}
+        return self._delete_ids([cid for cid, meta in found if meta.get(_LEASE) not in running])
+
+    def _running(self) -> set[str]:
+        """The ids of the writing runs whose lease is alive."""
+        got = self._call(lambda: self._articles.get(where={"kind": "lease"}, include=["metadatas"]))
+        return {
+            rid.removeprefix("lease-")
+            for rid, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if _alive_lease(meta)
+        }
+
+    def _records(self, sources: Sequence[str]) -> dict[str, dict]:
+        """The article records (or tombstones) of these sources, read by id."""
+        found: dict[str, dict] = {}
+        for lo in range(0, len(sources), _PAGE):
+            ids = [_article_id(s) for s in sources[lo : lo + _PAGE]]
+            got = self._call(lambda ids=ids: self._articles.get(ids=ids, include=["metadatas"]))
+            for meta in got["metadatas"] or []:
+                if "source" in meta:
+                    found[meta["source"]] = dict(meta)
+        return found
+
+    def _finish(self, lease: _Lease) -> None:
+        """The end of a writing run: its chunks of versions that are not current (another
+        writer committed the same article after it, or it failed before committing) go."""
+        try:
+            records = self._records(list(lease.written))
+            for source, sha in lease.written.items():
+                if sha and records.get(source, {}).get("sha256") != sha:
+                    where = {"$and": [{"source": source}, {"sha": sha}, {_LEASE: lease.id}]}
+                    self._call(lambda where=where: self._chunks.delete(where=where))
+            tombstones = [
+                _article_id(s)
+                for s, m in records.items()
+                if m.get(_REMOVED) and m.get(_LEASE) == lease.id
+            ]
+            if tombstones:
+                self._call(lambda: self._articles.delete(ids=tombstones))
+            self._call(lambda: self._articles.delete(ids=[f"lease-{lease.id}"]))
+        except StoreError:  # the store went away: the lease expires and a sweep finishes it
+            log.warning("could not finish writing run %s; the next sweep will", lease.id)
+
+    def remove_article(self, source: str) -> bool:
+        return bool(self.remove_articles([source]))
 
     def remove_articles(self, sources: Sequence[str]) -> list[str]:
-        """Remove several articles with one commit (tombstones and one new stamp, as
-        `remove_article` does for one); the sources that were indexed."""
+        """Remove several articles with one commit (tombstones and one new stamp: a crash
+        after it leaves them removed for every reader); the sources that were indexed."""
         current = self._state()
         present = [s for s in dict.fromkeys(sources) if s in current]
         if not present:
             return []
-        stamp, before = uuid.uuid4().hex, self._read_stamp()
-        self._write_stamped(
-            [(s, "", {"source": s, "sha256": "", _REMOVED: True}) for s in present], stamp
-        )
-        self._committed_all(dict.fromkeys(present), stamp, before)
-        for lo in range(0, len(present), _PAGE):
-            part = present[lo : lo + _PAGE]
-            self._call(lambda part=part: self._chunks.delete(where={"source": {"$in": part}}))
-            self._call(lambda part=part: self._articles.delete(ids=[_article_id(s) for s in part]))
+        with self.writing() as lease:
+            tombstones = [
+                (s, "", {"source": s, "sha256": "", _REMOVED: True, _LEASE: lease.id})
+                for s in present
+            ]
+            self._commit(lease, tombstones)
+            lease.written.update(dict.fromkeys(present, ""))
         return present
 
-    def sweep(self) -> int:
-        """Delete chunks no current article owns (left by an interrupted run)."""
+    def sweep(self, full: bool = False) -> int:
+        """Finish what writing runs that died left behind (their lease expired, or their
+        process is gone): their chunks of versions that are not current, the other versions
+        of the articles they wrote, their removals. Reads the lease records and tombstones,
+        not every chunk, so a run with nothing to do costs two small reads. What running
+        writers wrote is never touched. With `full`, every chunk is checked against the
+        current articles too (slow: a repair)."""
+        deleted = 0
+        got = self._call(lambda: self._articles.get(where={"kind": "lease"}, include=["metadatas"]))
+        mine = self._lease.id if self._lease else None
+        dead = [
+            (rid, rid.removeprefix("lease-"))
+            for rid, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if rid.removeprefix("lease-") != mine and not _alive_lease(meta)
+        ]
+        tombs = self._call(
+            lambda: self._articles.get(where={_REMOVED: True}, include=["metadatas"])
+        )
+        if not dead and not full and not tombs["ids"]:
+            return 0
         self.invalidate()
         current = self._state()
-        stale = [cid for cid, meta in self._iter_chunk_metas() if not _of_current(current, meta)]
-        for lo in range(0, len(stale), self._batch):
-            self._call(lambda lo=lo: self._chunks.delete(ids=stale[lo : lo + self._batch]))
-        self._call(lambda: self._articles.delete(where={_REMOVED: True}))  # crashed removals
-        return len(stale)
+        for rid, lease_id in dead:
+            metas = list(self._iter_chunk_metas(where={_LEASE: lease_id}))
+            deleted += self._delete_ids(
+                [cid for cid, meta in metas if not _of_current(current, meta)]
+            )
+            sources = {meta["source"] for _, meta in metas}
+            keep = {s: current.get(s, {}).get("sha256", "") for s in sources}
+            deleted += self._clean(keep, mine)
+            self._call(lambda rid=rid: self._articles.delete(ids=[rid]))
+        running = self._running()
+        for tid, meta in zip(tombs["ids"], tombs["metadatas"], strict=True):
+            if meta.get(_LEASE) in running or meta["source"] in current:
+                continue  # a removal still being carried out, or re-added since
+            deleted += self._clean({meta["source"]: ""}, mine)
+            self._call(lambda tid=tid: self._articles.delete(ids=[tid]))
+        if full:
+            metas = list(self._iter_chunk_metas())  # read before the leases: see `_clean`
+            running = self._running() - {mine}
+            deleted += self._delete_ids(
+                [
+                    cid
+                    for cid, meta in metas
+                    if not _of_current(current, meta) and meta.get(_LEASE) not in running
+                ]
+            )
+        return deleted
+
+    def _delete_ids(self, ids: list[str]) -> int:
+        for lo in range(0, len(ids), self._batch):
+            self._call(lambda lo=lo: self._chunks.delete(ids=ids[lo : lo + self._batch]))
+        return len(ids)
+
+    # -- what built the store ------------------------------------------------------------------
+
+    def manifest(self) -> dict | None:
+        """The record of what built the store (None: nothing recorded)."""
+        got = self._call(lambda: self._articles.get(ids=[_MANIFEST_ID], include=["metadatas"]))
+        return dict(got["metadatas"][0]) if got["ids"] else None
+
+    def set_manifest(self, meta: dict) -> None:
+        self._call(
+            lambda: self._articles.upsert(
+                ids=[_MANIFEST_ID], embeddings=[[1.0]], documents=[""], metadatas=[meta]
+            )
+        )
+
+    def stamp(self) -> str | None:
+        """The revision stamp: one record, changed by every commit."""
+        return self._read_stamp()
+
+    def reset(self) -> None:
+        """Delete every chunk and record (`assistant index --rebuild`)."""
+        with self._lock:
+            for collection in (self._chunks, self._articles):
+                name = collection.name
+                self._call(lambda name=name: self._client.delete_collection(name))
+            self._open_collections()
+            self._current, self._units = {}, OrderedDict()
+            self._loaded_at, self._stamp, self._revision, self._seen = -1.0, None, None, None
+
+    def snapshot(self) -> tuple[str | None, dict[str, dict]]:
+        """(revision stamp, source -> article record) of one consistent view."""
+        with self._lock:
+            current = self._state()
+            return self._stamp, current
+
+    def adopt(self, stamp: str | None, records: list[dict]) -> bool:
+        """Take `records` as the article view if the store is still at `stamp` (a saved view:
+        spares reading every article record); whether it was taken."""
+        with self._lock:
+            if stamp is None or self._read_stamp() != stamp:
+                return False
+            if self._seen != stamp:
+                self._catch_up(stamp)
+            now = time.monotonic()
+            self._current = {m["source"]: m for m in records if _is_article(m)}
+            self._stamp, self._revision = stamp, None
+            self._loaded_at = self._full_at = now
+            return True
+
+    def chunks_of(self, sources: Sequence[str]) -> list[Chunk]:
+        """The current chunks of these articles, read by source (not every chunk)."""
+        current = self._state()
+        out: list[Chunk] = []
+        for lo in range(0, len(sources), 100):
+            part = list(sources[lo : lo + 100])
+            where = {"source": {"$in": part}} if len(part) > 1 else {"source": part[0]}
+            got = self._call(
+                lambda where=where: self._chunks.get(
+                    where=where, include=["documents", "metadatas"]
+                )
+            )
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if _of_current(current, meta):
+                    out.append(_chunk_from(cid, doc, meta))
+        return out
 
     # -- chunks -----------------------------------------------------------------------------
 
-    def _iter_chunk_metas(self):
+    def _iter_chunk_metas(self, where: dict | None = None):
         offset = 0
         while True:
             got = self._call(
                 lambda offset=offset: self._chunks.get(
-                    include=["metadatas"], limit=_PAGE, offset=offset
+                    where=where, include=["metadatas"], limit=_PAGE, offset=offset
                 )
             )
             if not got["ids"]:
@@ -565,6 +771,32 @@ def _native(client: chromadb.ClientAPI) -> RustBindingsAPI | None:
     return server if isinstance(server, RustBindingsAPI) else None
 
 
+@dataclass
+class _Lease:
+    """A writing run: its id, when its record was last renewed, and source -> content hash
+    of each article it has written chunks of or committed (empty: a removal)."""
+
+    id: str
+    depth: int = 0
+    renewed: float = 0.0
+    written: dict[str, str] = field(default_factory=dict)
+
+
+def _alive_lease(meta: dict) -> bool:
+    """Is the writing run of this lease record still running? Expired, or its process gone
+    from this machine: not."""
+    if float(meta.get("expires", 0)) < time.time():
+        return False
+    if meta.get("host") == socket.gethostname():
+        try:
+            os.kill(int(meta.get("pid", 0)), 0)
+        except ProcessLookupError:
+            return False
+        except (PermissionError, ValueError, OverflowError):
+            return True
+    return True
+
+
 def _of_current(current: dict[str, dict], meta: dict) -> bool:
     """Does this chunk record belong to the current version of its article? (`current` is the
     article view, used as is: copying a dict of every article costs more than a query.)"""
@@ -577,9 +809,11 @@ def _is_article(meta: dict) -> bool:
     return "source" in meta and not meta.get(_REMOVED)
 
 
-def _article_meta(article: Article, chunks: int) -> dict:
-    """The article record's metadata: what the article list shows, and the commit's sha."""
+def _article_meta(article: Article, chunks: int, lease: str) -> dict:
+    """The article record's metadata: what the article list shows, the commit's sha and the
+    lease of the writing run whose chunks it points to."""
     return {
+        _LEASE: lease,
         "source": article.source,
         "title": article.title,
         "published": article.published or "",
@@ -594,8 +828,9 @@ def _article_id(source: str) -> str:
     return sha256_hex(source)[:32]
 
 
-def _chunk_meta(chunk: Chunk) -> dict:
+def _chunk_meta(chunk: Chunk, lease: str) -> dict:
     return {
+        _LEASE: lease,
         "source": chunk.source,
         "sha": chunk.article_sha,
         "start": chunk.start,

@@ -9,6 +9,8 @@ in `side_files`, so the next process loads it instead of building it.
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from index import catalogue_files, file_states
 from index.catalogue import ChunkCatalogue
 from index.checks import at_least
 from index.duplicates import Copies, CopyGroups
@@ -25,12 +28,15 @@ from index.feeds import FeedState
 from index.fetch import DEFAULT_LIMITS, FetchLimits
 from index.indexer import Indexer, Progress, UploadReport
 from index.loader import DEFAULT_BUDGET, Budget, check_text, parse_date, plain_article
+from index.manifest import FORMAT, Manifest, check, check_chunking
 from index.parse_worker import shared_worker
 from index.records import ArticleInfo, Chunk, IndexReport
 from index.store import Store
 from index.units import UnitVectors, chunk_units
 from index.views import KEPT, ArticleView, ArticleViews
 from index.web import read_urls
+
+log = logging.getLogger(__name__)
 
 
 class Corpus:
@@ -53,12 +59,22 @@ class Corpus:
         at_least("chunk_chars", chunk_chars, 1)
         at_least("chunk_overlap", chunk_overlap, 0)
         self.store, self.embedder = store, embedder
-        self.chunk_chars, self.side_files = chunk_chars, side_files
+        self.chunk_chars, self.chunk_overlap, self.side_files = (
+            chunk_chars,
+            chunk_overlap,
+            side_files,
+        )
         self.catalogue = ChunkCatalogue()
+        self._manifest: Manifest | None = None  # what built the store, once checked
+        self._loaded = False  # has the saved catalogue been looked for
+        self._saving = threading.Lock()
         self.views = ArticleViews(store, kept_articles)
         self.budget = budget
         self.parser = shared_worker(budget)  # files are parsed in a child process, under budget
-        self._indexer = Indexer(store, embedder, chunk_chars, chunk_overlap, budget, self.parser)
+        states = side_files / file_states.FILE if side_files is not None else None
+        self._indexer = Indexer(
+            store, embedder, chunk_chars, chunk_overlap, budget, self.parser, states
+        )
         self._lock = threading.Lock()  # one indexing run at a time
         self.fetch_limits, self.max_feed_items = fetch_limits, max_feed_items
         # what each feed's items looked like when indexed, so a feed read again fetches only
@@ -78,7 +94,9 @@ class Corpus:
     ) -> IndexReport:
         """Index files and folders (see `Assistant.index`); leftovers of an interrupted run
         are swept first."""
-        with self._lock:
+        with self._lock, self.store.writing():
+            self._check(writing=True)
+            self._load_saved()  # its article records spare reading the store's
             self.store.sweep()
             return self._indexer.index_paths(list(paths), progress, sync=sync, replace=replace)
 
@@ -102,7 +120,9 @@ class Corpus:
             self.max_feed_items,
             progress,
         )
-        with self._lock:
+        with self._lock, self.store.writing():
+            self._check(writing=True)
+            self._load_saved()
             self.store.sweep()
             report = self._indexer.index_articles(batch.articles, replace)
         refused = {s.path for s in report.skipped}
@@ -116,6 +136,47 @@ class Corpus:
             (*batch.skipped, *report.skipped),
             report.chunks_added,
         )
+
+    def index_with(self, embedder: Embedder) -> None:
+        """Embed what is indexed from now on with `embedder` (the same model, e.g. on fewer
+        threads); questions keep `self.embedder`."""
+        if embedder.fingerprint != self.embedder.fingerprint:
+            raise ValueError("indexing must use the model questions are embedded with")
+        with self._lock:
+            self._indexer.embedder = embedder
+
+    def rebuild(self) -> None:
+        """Empty the store and what is saved beside it, and record the current model in it
+        (`assistant index --rebuild`: the way out of a store built by another model)."""
+        with self._lock:
+            self.store.reset()
+            if self.side_files is not None:
+                shutil.rmtree(self.side_files / catalogue_files.FOLDER, ignore_errors=True)
+                (self.side_files / file_states.FILE).unlink(missing_ok=True)
+            self.catalogue = ChunkCatalogue()
+            self._manifest = None
+            self._check(writing=True)
+
+    def _check(self, writing: bool) -> None:
+        """Refuse a store built by another model or format (a one-line `StoreError` naming
+        both); an empty store gets this model's record when first written to. Read once."""
+        if self._manifest is not None and not writing:
+            return
+        e = self.embedder
+        wanted = Manifest(
+            FORMAT, e.name, e.dimension, e.fingerprint, self.chunk_chars, self.chunk_overlap
+        )
+        have = self._manifest or check(
+            self.store.manifest(), wanted, self.store.where, self.store.stamp() is not None
+        )
+        if have is None:
+            if not writing:
+                return  # an empty store: nothing to disagree with yet
+            self.store.set_manifest(wanted.to_meta())
+            have = wanted
+        if writing:
+            check_chunking(have, wanted, self.store.where)
+        self._manifest = have
 
     def add_document(
         self,
@@ -145,6 +206,7 @@ class Corpus:
         if date:
             articles = [dataclasses.replace(a, published=date) for a in articles]
         with self._lock:
+            self._check(writing=True)
             return self._indexer.index_articles(articles)
 
     def upload(
@@ -158,9 +220,8 @@ class Corpus:
     ) -> UploadReport:
         """Index uploaded files (name, bytes) all or nothing (see `Indexer.index_upload`)."""
         with self._lock:
-            return self._indexer.index_upload(
-                files, max_chunks, cancel, progress, markers, replace
-            )
+            self._check(writing=True)
+            return self._indexer.index_upload(files, max_chunks, cancel, progress, markers, replace)
 
     def recover_uploads(self, markers: Path) -> list[str]:
         """Undo uploads a killed process left half-written (see `Indexer.recover_uploads`)."""
@@ -193,9 +254,43 @@ class Corpus:
         return self.copies.groups(self.store.revision())
 
     def refresh(self) -> None:
-        """Bring the chunk catalogue up to the store's revision (loaded from `side_files` when
-        saved there, else rebuilt from the store)."""
-        self.catalogue.ensure(self.store.revision(), self.store.all_chunks, self.side_files)
+        """Bring the chunk catalogue up to the store's revision: the first time, the one saved
+        in `side_files` is mapped (and, if the store is still at the revision it was saved at,
+        its article records spare reading the store's); then only the articles that changed
+        are read from the store. A changed catalogue is saved again."""
+        self._check(writing=False)
+        self._load_saved()
+        revision = self.store.revision()
+        stamp, records = self.store.snapshot()
+        current = {source: meta["sha256"] for source, meta in records.items()}
+        changed = self.catalogue.update(revision, current, self.store.chunks_of)
+        if changed and self.side_files is not None:
+            with self._saving:
+                try:
+                    catalogue_files.save(
+                        self.side_files,
+                        self.catalogue.state,
+                        revision,
+                        stamp,
+                        list(records.values()),
+                    )
+                except OSError as exc:  # a read-only store still answers
+                    log.warning("cannot save the chunk catalogue to %s: %s", self.side_files, exc)
+
+    def _load_saved(self) -> None:
+        """Map the catalogue saved beside the store, once; if the store is still at the stamp
+        it was saved at, its article records become the store's view (no read of them all)."""
+        if self._loaded or self.side_files is None:
+            return
+        self._loaded = True
+        saved = None
+        try:
+            saved = catalogue_files.load(self.side_files)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # numpy's and json's kinds
+            log.warning("rebuilding the chunk catalogue: cannot load it: %s", exc)
+        if saved is not None:
+            self.store.adopt(saved.stamp, saved.articles)
+            self.catalogue.adopt(saved.state, saved.revision)
 
     @property
     def chunks(self) -> list[Chunk]:

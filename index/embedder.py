@@ -9,7 +9,11 @@ twice the throughput and no torch import when answering) and sentence-transforme
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +30,7 @@ Backend = Literal["onnx", "onnx-int8", "torch"]
 class Embedder(Protocol):
     name: str
     dimension: int
+    fingerprint: str  # of the weights: a store records it, and refuses another model's
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -47,6 +52,42 @@ def model_path(model: str) -> str:
     if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
         return bundled_model_path()
     return model
+
+
+DEFAULT_CACHE = Path("~/.cache/news-assistant")
+
+
+def weights_fingerprint(model: str, cache_dir: Path | None = None) -> str:
+    """A digest of the model's weights file (16 hex digits), remembered by the file's path,
+    size and modification time in `cache_dir`, so the 90 MB are read once per machine. A model
+    known only by a name sentence-transformers resolves elsewhere is fingerprinted by name."""
+    folder = Path(model_path(model))
+    names = ("model.safetensors", "pytorch_model.bin")
+    weights = next((folder / n for n in names if (folder / n).is_file()), None)
+    if weights is None:
+        return "name-" + hashlib.sha256(model.encode("utf-8")).hexdigest()[:11]
+    stat = weights.stat()
+    key = f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    cache = (cache_dir or DEFAULT_CACHE).expanduser() / "fingerprints.json"
+    try:
+        known = json.loads(cache.read_text("utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(key), str):
+        return known[key]
+    digest = hashlib.sha256()
+    with weights.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    found = digest.hexdigest()[:16]
+    try:  # a read-only cache only costs the hashing next time
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{uuid.uuid4().hex}")
+        tmp.write_text(json.dumps({**(known if isinstance(known, dict) else {}), key: found}))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return found
 
 
 class RecentTexts:
@@ -74,8 +115,12 @@ class RecentTexts:
 
 
 def make_embedder(
-    model: str = DEFAULT_MODEL, backend: Backend = "onnx", cache_dir: Path | None = None
+    model: str = DEFAULT_MODEL,
+    backend: Backend = "onnx",
+    cache_dir: Path | None = None,
+    threads: int = 0,
 ) -> Embedder:
+    """`threads`: the ONNX backend's threads per call (0: one per core; torch ignores it)."""
     if backend == "torch":
         from index.torch_embedder import SentenceTransformerEmbedder
 
@@ -83,5 +128,7 @@ def make_embedder(
     if backend in ("onnx", "onnx-int8"):
         from index.onnx_embedder import OnnxEmbedder
 
-        return OnnxEmbedder(model, cache_dir=cache_dir, quantized=backend == "onnx-int8")
+        return OnnxEmbedder(
+            model, cache_dir=cache_dir, quantized=backend == "onnx-int8", threads=threads
+        )
     raise ConfigError(f"unknown embedding backend {backend!r}: use onnx, onnx-int8 or torch")

@@ -12,18 +12,21 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from index.chunker import chunk_article
 from index.embedder import Embedder
 from index.errors import Cancelled, InputError, LoadError
+from index.file_states import FileStates
 from index.loader import DEFAULT_BUDGET, Budget, SourceFile, read_file, scan
 from index.parse_worker import ParseWorker, shared_worker
 from index.records import Article, Chunk, IndexReport, Skipped
@@ -33,6 +36,7 @@ from index.units import ChunkUnits, UnitVectors, chunk_units
 log = logging.getLogger(__name__)
 _EMBED_BATCH = 256  # chunks embedded together, across articles, to keep the model busy
 _UPLOAD_EMBED_SLICE = 64  # sentences embedded between two looks at the cancel flag
+_READ_AHEAD = 64  # articles read and parsed ahead of the one being embedded
 MARKER_SUFFIX = ".upload.json"
 
 
@@ -59,8 +63,11 @@ class Indexer:
         overlap: int,
         budget: Budget = DEFAULT_BUDGET,
         parser: ParseWorker | None = None,
+        file_states: Path | None = None,
     ):
-        """`parser`: where files are parsed (None: the process's worker for `budget`)."""
+        """`parser`: where files are parsed (None: the process's worker for `budget`);
+        `file_states`: where to keep what each indexed file was (see file_states.py)."""
+        self.file_states = file_states
         self.store, self.embedder = store, embedder
         self.chunk_chars, self.overlap = chunk_chars, overlap
         self.budget = budget
@@ -124,24 +131,36 @@ class Indexer:
         replace: bool = True,
     ) -> IndexReport:
         skipped: list[Skipped] = []
+        states = FileStates(self.file_states)
+        known: list[str] = []  # sources of files unchanged since they were last indexed
 
         def articles() -> Iterator[Article]:
-            # Files are read one at a time while earlier ones are embedded and stored.
+            # Files are read and parsed (in the parse worker) on a thread, while the articles
+            # before them are embedded and stored.
             for file in files:
+                seen = states.seen(file.path)
+                if seen and all(self.store.article_sha(s) == sha for s, sha in seen):
+                    known.extend(s for s, _ in seen)  # neither read nor parsed again
+                    if progress:
+                        progress(file.source)
+                    continue
                 try:
                     raw = read_file(file, self.budget)
-                    yield from self.parser.parse(raw, file.source, file.path.suffix.lower())
+                    parsed = self.parser.parse(raw, file.source, file.path.suffix.lower())
+                    states.record(file.path, [(a.source, a.sha256) for a in parsed])
+                    yield from parsed
                 except LoadError as exc:
                     log.warning("skipped %s: %s", file.source, exc)
                     skipped.append(Skipped(file.source, str(exc)))
                 if progress:
                     progress(file.source)
 
-        report = self.index_articles(articles(), replace)
+        report = self.index_articles(_ahead(articles(), _READ_AHEAD), replace)
+        states.save()
         return IndexReport(
             report.added,
             report.replaced,
-            report.unchanged,
+            (*report.unchanged, *(s for s in dict.fromkeys(known) if s not in report.unchanged)),
             report.removed,
             (*skipped, *report.skipped),
             report.chunks_added,
@@ -348,6 +367,57 @@ class Indexer:
         if removed:
             log.warning("removed %d articles of an interrupted upload", len(removed))
         return removed
+
+
+T = TypeVar("T")
+
+
+def _ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """`items`, produced on a thread up to `depth` ahead of the consumer: reading and parsing
+    overlap with embedding (the parse worker and the model each keep a core busy). An
+    exception in the producer is raised to the consumer; a consumer that stops early stops
+    the producer."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(_Failed(exc))
+            return
+        put(end)
+
+    thread = threading.Thread(target=produce, name="index-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = box.get()
+            if item is end:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
 
 
 def _chunk_vectors(

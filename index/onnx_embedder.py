@@ -19,10 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import DEFAULT_MODEL, RecentTexts, model_path
+from index.embedder import (
+    DEFAULT_CACHE,
+    DEFAULT_MODEL,
+    RecentTexts,
+    model_path,
+    weights_fingerprint,
+)
 from index.errors import ConfigError
 
-DEFAULT_CACHE = Path("~/.cache/news-assistant")
 _EXPORT_VERSION = 1  # part of the cached file's name: bump when the export changes
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -35,7 +40,10 @@ class OnnxEmbedder:
         quantized: bool = False,
         batch_size: int = 8,  # on 2 cores: 307 sentences/s against 240 with 64, and half the memory
         cache_size: int = 4096,
+        threads: int = 0,
     ):
+        """`threads`: ONNX Runtime's threads for one call (0: one per core). Indexing beside
+        a served chat uses fewer, so questions keep a core."""
         if batch_size < 1:
             raise ConfigError(f"embedding batch size must be at least 1, got {batch_size}")
         folder = Path(model_path(model))
@@ -58,12 +66,15 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(int(limit))
         self._tokenizer.enable_padding()
         cache = (cache_dir or DEFAULT_CACHE).expanduser()
+        # int8 moves the vectors (cosine 0.96 to fp32): a store must tell the two apart
+        self.fingerprint = weights_fingerprint(model, cache) + ("-int8" if quantized else "")
         self.path = exported_graph(folder, cache, quantized)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # no warnings about unused initialisers on every start
         # Idle worker threads would spin for work and take the cores from Chroma and the rest
         # of `ask` (median ask 23 -> 15 ms on 1,262 chunks without spinning).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.intra_op_num_threads = max(0, threads)
         try:
             self._session = onnxruntime.InferenceSession(
                 str(self.path), options, providers=["CPUExecutionProvider"]

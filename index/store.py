@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,8 +55,41 @@ class Store(Protocol):
         """Remove several articles with one commit; the sources that were indexed."""
         ...
 
-    def sweep(self) -> int:
-        """Delete chunks no current article owns (left by an interrupted run); how many."""
+    def sweep(self, full: bool = False) -> int:
+        """Finish what writing runs that died left behind (chunks no current article owns);
+        how many chunks went. Never touches the work of a live writer. `full`: check every
+        chunk, not only the dead runs' (slow)."""
+        ...
+
+    def writing(self) -> AbstractContextManager[Any]:
+        """A writing run (nested calls share it): what it writes is safe from sweeps and other
+        writers until it ends."""
+        ...
+
+    def manifest(self) -> dict | None:
+        """The record of what built the store (see manifest.py); None if it has none."""
+        ...
+
+    def set_manifest(self, meta: dict) -> None: ...
+
+    def stamp(self) -> str | None:
+        """The revision stamp (one record; None: nothing was ever committed)."""
+        ...
+
+    def reset(self) -> None:
+        """Delete every chunk and record."""
+        ...
+
+    def snapshot(self) -> tuple[str | None, dict[str, dict]]:
+        """(revision stamp, source -> article record) of one consistent view."""
+        ...
+
+    def adopt(self, stamp: str | None, records: list[dict]) -> bool:
+        """Use saved article records as the view if the store is still at `stamp`."""
+        ...
+
+    def chunks_of(self, sources: Sequence[str]) -> list[Chunk]:
+        """The current chunks of these articles."""
         ...
 
     def articles(self) -> list[ArticleInfo]: ...

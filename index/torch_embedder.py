@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from index.embedder import DEFAULT_MODEL, RecentTexts, model_path
+from index.embedder import DEFAULT_MODEL, RecentTexts, model_path, weights_fingerprint
 from index.errors import ConfigError
 
 
@@ -27,6 +27,7 @@ class SentenceTransformerEmbedder:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load embedding model {model!r}: {exc}") from exc
         self.name = model
+        self.fingerprint = weights_fingerprint(model)
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
         self.embed_cached = RecentTexts(self.embed, self.dimension, cache_size)

@@ -18,6 +18,7 @@ class HashEmbedder:
 
     name = "fake-hash"
     dimension = DIMENSION
+    fingerprint = "fake-hash-1"
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)

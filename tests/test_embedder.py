@@ -46,7 +46,11 @@ def test_export_is_cached_and_atomic(tmp_path):
     made = first.path.stat().st_mtime_ns
     again = OnnxEmbedder(cache_dir=tmp_path)
     assert again.path == first.path and again.path.stat().st_mtime_ns == made
-    assert [p.name for p in tmp_path.iterdir()] == [first.path.name]  # no temporary files left
+    # no temporary files left: the graph, and the weights' fingerprint a store records
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [first.path.name, "fingerprints.json"]
+    )
+    assert again.fingerprint == first.fingerprint and len(first.fingerprint) == 16
 
 
 def test_int8_is_close_but_not_identical(embedder, tmp_path):

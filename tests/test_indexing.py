@@ -85,13 +85,21 @@ def test_half_written_new_version_stays_invisible(memory_bot, embedder):
 
     chunks = chunk_article(new)
     vectors = embedder.embed([c.text for c in chunks])
-    # simulate a crash after the chunk write: upsert chunks only
+    # simulate a crash after the chunk write: a writing run's lease record, gone stale, and
+    # its chunks, but no commit
+    memory_bot.store._articles.upsert(
+        ids=["lease-crashed"],
+        embeddings=[[1.0]],
+        documents=[""],
+        metadatas=[{"kind": "lease", "host": "elsewhere", "pid": 1, "expires": 0.0}],
+    )
     memory_bot.store._chunks.upsert(
         ids=[c.id for c in chunks],
         embeddings=vectors,
         documents=[c.text for c in chunks],
         metadatas=[
             {
+                "lease": "crashed",
                 "source": c.source,
                 "sha": c.article_sha,
                 "start": c.start,
@@ -106,3 +114,4 @@ def test_half_written_new_version_stays_invisible(memory_bot, embedder):
     hits = memory_bot.store.search(np.asarray(vectors[0]), 5)
     assert [h.chunk.text for h in hits] == [old.text]
     assert memory_bot.store.sweep() == 1  # the orphan is swept on the next run
+    assert memory_bot.store.sweep() == 0  # and the stale lease with it

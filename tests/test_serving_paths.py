@@ -148,9 +148,9 @@ def test_after_prepare_a_question_rebuilds_nothing(tmp_path, embedder, monkeypat
     def refuse(*_):
         raise AssertionError("whole-corpus work after prepare()")
 
-    bot.store.all_chunks = refuse
+    bot.store.all_chunks = bot.store.chunks_of = refuse
     spellings = "assistant.conflicts.spellings"
-    for loaded in ("index.catalogue._load", f"{spellings}.load_names"):  # loaded already
+    for loaded in ("index.catalogue_files.load", f"{spellings}.load_names"):  # loaded already
         monkeypatch.setattr(loaded, refuse)
     monkeypatch.setattr(f"{spellings}.article_names", refuse)
     monkeypatch.setattr(f"{spellings}.spelling_pairs", refuse)

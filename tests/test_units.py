@@ -82,6 +82,7 @@ class CountingEmbedder:
 
     def __init__(self, inner):
         self.inner, self.name, self.dimension, self.texts = inner, inner.name, inner.dimension, 0
+        self.fingerprint = inner.fingerprint
 
     def embed(self, texts):
         self.texts += len(texts)

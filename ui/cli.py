@@ -73,6 +73,10 @@ def _open(store: str | None, must_exist: bool, need_articles: bool = True) -> As
     if must_exist and settings.chroma_host is None and path is not None and not Path(path).exists():
         raise StoreError(f"no store at {path}: run `assistant index PATH...` first")
     bot = Assistant(settings)
+    if must_exist:
+        # checks what built the store, and maps the saved catalogue, whose article records
+        # then spare reading the store's (the cold start of a large archive)
+        bot.corpus.refresh()
     if must_exist and need_articles and not bot.articles():
         raise StoreError(
             f"{_store_name(bot)} has no articles yet: run `assistant index PATH...` first"
@@ -120,6 +124,14 @@ def index(
             "--follow", help="For a feed: fetch each item's page (without it: the feed's text)"
         ),
     ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Empty the store first and index with the configured model (for a store built "
+            "by another model or an older version)",
+        ),
+    ] = False,
 ) -> None:
     """Index articles (.txt, .md, .html, .json, .jsonl) and web pages or feeds (RSS, Atom) by
     URL; unchanged files are skipped, and a file named like an indexed article of other
@@ -140,6 +152,7 @@ def index(
                 sync=sync,
                 replace=replace or sync,
                 follow=follow,
+                rebuild=rebuild,
             )
         # nothing indexed, and only because of errors (an unreadable file, a FIFO, ...)
         failed = bool(report.skipped) and not (
