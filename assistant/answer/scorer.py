@@ -64,8 +64,14 @@ class AnswerScorer:
     def logits(self, questions: list[str], candidates: list[str]) -> np.ndarray:
         """One logit per (question, candidate) pair: above 0, more likely to answer than not."""
         out = np.zeros(len(candidates), dtype=np.float32)
-        # Similar lengths share a batch, so little is spent on padding.
-        order = np.argsort([len(c) + len(q) for q, c in zip(questions, candidates, strict=True)])
+        # Similar lengths share a batch, so little is spent on padding; ties go by text, so the
+        # same candidates make the same batches in whatever order they come (a logit moves a
+        # little with its batch-mates).
+        keys = sorted(
+            range(len(candidates)),
+            key=lambda i: (len(candidates[i]) + len(questions[i]), questions[i], candidates[i]),
+        )
+        order = np.array(keys, dtype=np.int64)
         for lo in range(0, len(order), _BATCH):
             rows = order[lo : lo + _BATCH]
             with self._lock:
