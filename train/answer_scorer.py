@@ -298,7 +298,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--threads", type=int, default=2)
+    # one thread: with two, training collapsed to 10 pairs/s whenever the other core was busy
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dev-questions", type=int, default=1000)
     parser.add_argument("--calibration-questions", type=int, default=1500)
     parser.add_argument(
