@@ -129,9 +129,16 @@ def score_sentences(
     yes_no = is_yes_no(question)
     weights = {t: idf(t) for t in question_terms}
     total = sum(weights.values()) or 1.0
+    inputs = [
+        candidate_text(text, title(chunk.source), _previous(chunk, i, text_of))
+        for (chunk, i, _), text in zip(entries, texts, strict=True)
+    ]
+    logits = scorer.score(question, inputs)
     out = []
     chunk_terms: dict[str, set[str]] = {}
-    for (chunk, i, rank), text, vec, sim in zip(entries, texts, vectors, sims, strict=True):
+    for (chunk, i, rank), text, vec, sim, logit in zip(
+        entries, texts, vectors, sims, logits, strict=True
+    ):
         own = set(terms(text))
         lo, hi = max(0, i - 1), min(len(chunk.sentences), i + 2)
         near = set(terms(" ".join(sentence_text(chunk, s) for s in chunk.sentences[lo:hi])))
@@ -143,14 +150,14 @@ def score_sentences(
         if chunk.id not in chunk_terms:
             chunk_terms[chunk.id] = set(terms(chunk.text)) | set(terms(title(chunk.source)))
         entities = _found_share(names, chunk_terms[chunk.id])
-        score = _DENSE * float(sim) + _COVERAGE * coverage + _CONTEXT * context - _RANK_STEP * rank
+        hand = _DENSE * float(sim) + _COVERAGE * coverage + _CONTEXT * context - _RANK_STEP * rank
         typed = bool(values(text, question, kind)) if kind is not None else None
         if typed is not None and TYPE_WEIGHT:
-            score += TYPE_WEIGHT if typed else -TYPE_WEIGHT / 2
+            hand += TYPE_WEIGHT if typed else -TYPE_WEIGHT / 2
         # No echo when it adds the value asked for ("Grabinoulor appeared in 1919") or when the
         # question asks whether what it echoes is so: "Was he born in 1213?" - "He was born...".
         if len(own - question_terms) < _NEW_WORDS and not typed and not yes_no:
-            score -= _ECHO
+            hand -= _ECHO
         out.append(
             ScoredSentence(
                 source=chunk.source,
@@ -165,20 +172,14 @@ def score_sentences(
                 if TYPED_SHAPE and kind in FIGURE_TYPES
                 else shape_found(question, text),
                 typed=typed,
-                score=score,
+                score=0.0,  # set by `reranked`, from the weights of the moment
                 vector=vec,
                 asked=kind,
+                hand=hand,
+                logit=float(logit),
+                answerable=scorer.answerable(float(logit)),
             )
         )
-    inputs = [
-        candidate_text(text, title(chunk.source), _previous(chunk, i, text_of))
-        for (chunk, i, _), text in zip(entries, texts, strict=True)
-    ]
-    logits = scorer.score(question, inputs)
-    out = [
-        replace(s, hand=s.score, logit=float(x), answerable=scorer.answerable(float(x)))
-        for s, x in zip(out, logits, strict=True)
-    ]
     return reranked(out)
 
 
