@@ -25,6 +25,7 @@ run: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The development sets live beside the project (../shared), never in it: the BBC articles
 # are the BBC's copyright. Where they are missing, their evaluation says it was skipped.

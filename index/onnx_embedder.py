@@ -153,34 +153,38 @@ def _export(folder: Path, out: Path) -> None:
 
     model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
 
-    class Hidden(torch.nn.Module):
+    export_graph(torch, model, "last_hidden_state", out, ("batch", "tokens"))
+
+
+def export_graph(torch, model, field: str, out: Path, output_axes: tuple[str, ...]) -> None:
+    """Export a Hugging Face BERT-shaped model to ONNX with one output, `model(...).<field>`,
+    batch and token axes dynamic. Shared with train/answer_scorer.py (the answer scorer)."""
+
+    class OneOutput(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.model = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(
+            outputs = self.model(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
+            )
+            return getattr(outputs, field)
 
     sample = torch.ones((2, 8), dtype=torch.long)
-    axes = {"batch": 0, "tokens": 1}
+    axes = {n: {0: "batch", 1: "tokens"} for n in _INPUTS}
     with warnings.catch_warnings():  # tracer notes about shapes that are dynamic axes here
         warnings.simplefilter("ignore")
-        _export_graph(torch, Hidden(), sample, axes, out)
-
-
-def _export_graph(torch, module, sample, axes: dict, out: Path) -> None:
-    torch.onnx.export(
-        module,
-        (sample, sample, torch.zeros_like(sample)),
-        str(out),
-        input_names=list(_INPUTS),
-        output_names=["hidden"],
-        dynamic_axes={n: {v: k for k, v in axes.items()} for n in (*_INPUTS, "hidden")},
-        opset_version=17,
-        dynamo=False,  # the TorchScript exporter needs no onnxscript
-    )
+        torch.onnx.export(
+            OneOutput(),
+            (sample, sample, torch.zeros_like(sample)),
+            str(out),
+            input_names=list(_INPUTS),
+            output_names=[field],
+            dynamic_axes={**axes, field: dict(enumerate(output_axes))},
+            opset_version=17,
+            dynamo=False,  # the TorchScript exporter needs no onnxscript
+        )
 
 
 def _read_json(path: Path, model: str) -> dict:

@@ -42,6 +42,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.answer.scorer_input import MAX_TOKENS, candidate_text  # noqa: E402
 from index.embedder import bundled_model_path  # noqa: E402
+from index.onnx_embedder import export_graph  # noqa: E402
 from train.squad import (  # noqa: E402
     DEV,
     DEV2,
@@ -227,31 +228,8 @@ def export(out: Path) -> None:
         BUILD / "torch", attn_implementation="eager"
     ).eval()
 
-    class Logit(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).logits
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    sample = torch.ones((2, 8), dtype=torch.long)
     fp32 = BUILD / "answer_scorer.onnx"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Logit(),
-            (sample, sample, torch.zeros_like(sample)),
-            str(fp32),
-            input_names=names,
-            output_names=["logit"],
-            dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, "logit": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
+    export_graph(torch, model, "logits", fp32, ("batch",))
     out.mkdir(parents=True, exist_ok=True)
     quantize_dynamic(fp32, out / "answer_scorer-int8.onnx", weight_type=QuantType.QInt8)
     shutil.copy(BUILD / "torch" / "tokenizer.json", out / "tokenizer.json")

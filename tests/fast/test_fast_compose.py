@@ -110,9 +110,13 @@ def test_a_confident_sentence_just_below_the_best_can_lead(monkeypatch, depth, a
     # the ranking put the lead first; only the figure sentence is confident enough to answer
     monkeypatch.setattr(composer, "ANSWER_DEPTH", depth)
     floor = (confidence(LEAD) + confidence(FIGURE)) / 2
-    unsure_lead, sure_figure = (LEAD, FIGURE) if confidence(FIGURE) > confidence(LEAD) else (
-        FIGURE,
-        LEAD,
+    unsure_lead, sure_figure = (
+        (LEAD, FIGURE)
+        if confidence(FIGURE) > confidence(LEAD)
+        else (
+            FIGURE,
+            LEAD,
+        )
     )
     out = compose([unsure_lead, sure_figure, FAR], lambda _: VIEW, floor, 3)
     assert out.answerable is answered
