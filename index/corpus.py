@@ -81,7 +81,7 @@ class Corpus:
         # the pages of new or changed items
         self.feeds = FeedState(side_files / "feeds.json" if side_files is not None else None)
         # syndicated copies: one report, several sources (signatures saved beside the store)
-        self.copies = Copies(store.articles, store.article_records, side_files)
+        self.copies = Copies(store.articles, store.article_records, side_files, store.revision)
 
     # -- articles in and out -------------------------------------------------------------------
 

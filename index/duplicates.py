@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from index.atomic_files import write_whole
 from index.records import ArticleInfo, sha256_hex
-from index.revisions import PerRevision
+from index.revisions import SavedPerRevision
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,7 @@ _SEED = 31  # fixed: signatures saved by one process are compared by another
 _SCHEME = "affine32"  # datasketch's hashing scheme, named so saved signatures stay comparable
 _BANDS, _ROWS = 32, 4  # LSH: 32 bands of 4 values (NUM_PERM = 128)
 FILE = "copies.json"
+GROUPS_FILE = "copy-groups.json"  # the groups of the last revision worked out
 FORMAT = 1
 _WORD = re.compile(r"\w+")
 
@@ -84,10 +84,10 @@ def signature(text: str) -> np.ndarray:
 def signatures(texts: list[str]) -> list[np.ndarray]:
     """MinHash signatures of several articles (datasketch's bulk path shares one set of
     permutations among them)."""
+    if not texts:
+        return []  # before the import, which costs half a second in a fresh process
     from datasketch import MinHash
 
-    if not texts:
-        return []
     hashes = MinHash.bulk(
         [sorted(shingles(t)) for t in texts], num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME
     )
@@ -153,20 +153,30 @@ def group(
 
 class Copies:
     """The store's copy groups, per revision; signatures kept per version of each article's
-    text (in memory, and in `side_files` beside an embedded store)."""
+    text (in memory, and in `side_files` beside an embedded store), and the groups of the last
+    revision worked out saved there too, so a fresh process (a cold `ask`) does not group every
+    article again."""
 
     def __init__(
         self,
         articles: Callable[[], list[ArticleInfo]],
         records: Callable[[list[str]], Iterable[tuple[str, dict, str]]],
-        side_files: Path | None = None,
+        side_files: Path | None,
+        revision: Callable[[], str],
     ):
-        """`articles` lists the store's articles; `records(sources)` reads their texts."""
+        """`articles` lists the store's articles; `records(sources)` reads their texts;
+        `revision` gives the store's revision now."""
         self._articles, self._records = articles, records
         self._path = side_files / FILE if side_files is not None else None
         self._signatures: dict[str, np.ndarray] = {}  # by sha256 of the text
         self._lock = threading.Lock()
-        self._groups: PerRevision[CopyGroups] = PerRevision()
+        self._groups: SavedPerRevision[CopyGroups] = SavedPerRevision(
+            side_files / GROUPS_FILE if side_files is not None else None,
+            FORMAT,
+            lambda found: found.groups,
+            lambda saved: CopyGroups(tuple(tuple(str(s) for s in g) for g in saved)),
+            revision,
+        )
 
     def groups(self, revision: str) -> CopyGroups:
         return self._groups.get(revision, self._compute)
@@ -209,19 +219,10 @@ class Copies:
             return {}
 
     def _save(self, signatures: dict[str, np.ndarray]) -> None:
-        """Written whole and renamed: a reader sees the old file or the new one."""
         assert self._path is not None
         payload = {
             "format": FORMAT,
             "scheme": [_SEED, _SCHEME],
             "signatures": {sha: [int(v) for v in values] for sha, values in signatures.items()},
         }
-        tmp = self._path.with_name(f".{self._path.name}.{uuid.uuid4().hex}")
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(payload), "utf-8")
-            os.replace(tmp, self._path)
-        except OSError as exc:  # a read-only store still answers
-            log.warning("cannot save copy signatures to %s: %s", self._path, exc)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_whole(self._path, json.dumps(payload))

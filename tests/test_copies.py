@@ -170,6 +170,45 @@ def test_copy_signatures_are_saved_beside_the_store_at_index_time(embedder, tmp_
     assert groups.groups == ((str(folder / "cnn.txt"), str(folder / "copy.txt")),)
 
 
+def test_a_fresh_process_reads_the_groups_of_its_revision_and_regroups_after_a_change(
+    embedder, tmp_path, monkeypatch
+):
+    import index.duplicates as duplicates
+
+    store, folder = tmp_path / "store", tmp_path / "news"
+    folder.mkdir()
+    (folder / "cnn.txt").write_text(ORIGINAL, encoding="utf-8")
+    (folder / "copy.txt").write_text(ORIGINAL.replace("24 years", "19 years"), encoding="utf-8")
+    Assistant(Settings(store_path=store), embedder=embedder).index([str(folder)])
+    assert (store / "assistant-cache" / duplicates.GROUPS_FILE).is_file()
+    grouped: list[int] = []
+    real_group = duplicates.group
+
+    def counting(*args, **kwargs):
+        grouped.append(1)
+        return real_group(*args, **kwargs)
+
+    monkeypatch.setattr(duplicates, "group", counting)
+    cold = Assistant(Settings(store_path=store), embedder=embedder)
+    pair = (str(folder / "cnn.txt"), str(folder / "copy.txt"))
+    assert cold.corpus.copy_groups().groups == (pair,) and not grouped
+    answer = cold.ask("How long did he serve?")
+    assert not grouped and all(
+        cold.article(c.source).text[c.start : c.end] == c.quote for c in answer.citations
+    )
+    # another process adds a third copy; the file is put back as it was before, so it holds
+    # the groups of the old revision: they must not be taken for the new one
+    saved = store / "assistant-cache" / duplicates.GROUPS_FILE
+    before = saved.read_text(encoding="utf-8")
+    (folder / "third.txt").write_text(ORIGINAL.replace("24 years", "20 years"), encoding="utf-8")
+    Assistant(Settings(store_path=store), embedder=embedder).index([str(folder)])
+    saved.write_text(before, encoding="utf-8")
+    grouped.clear()
+    fresh = Assistant(Settings(store_path=store), embedder=embedder)
+    assert len(fresh.corpus.copy_groups().groups[0]) == 3
+    assert grouped  # worked out again, not read from the file of another revision
+
+
 def test_the_cli_names_copies_of_one_report_when_it_indexes_them(tmp_path):
     import os
     import subprocess

@@ -122,7 +122,16 @@ def test_names_saved_by_index_and_loaded_by_a_fresh_process(tmp_path, embedder):
     # nothing read: the names were saved
     assert fresh.conflict_finder.spellings.pairs() == pairs and reads == []
 
+    # the pairs of this revision are saved too: a fresh process does not work them out
+    def refuse(*_):
+        raise AssertionError("spelling pairs worked out again at the revision they were saved")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("assistant.conflicts.spellings.spelling_pairs", refuse)
+        assert _bot(store, embedder).conflict_finder.spellings.pairs() == pairs
+
     saved.write_text('{"format": 1, "names": [["x", 3', "utf-8")
+    (store / "assistant-cache" / spellings.PAIRS_FILE).unlink()
     damaged = _bot(store, embedder)
     assert damaged.conflict_finder.spellings.pairs() == pairs  # recomputed from the articles
     assert json.loads(saved.read_text("utf-8"))["format"] == spellings.FORMAT  # and saved again

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -19,15 +17,17 @@ from assistant.conflicts.name_spellings import (
     spelling_pairs,
 )
 from assistant.records import Conflict
+from index.atomic_files import write_whole
 from index.corpus import Corpus
 from index.records import sha256_hex
-from index.revisions import PerRevision
+from index.revisions import SavedPerRevision
 from index.views import ArticleView
 
 log = logging.getLogger(__name__)
 
 FORMAT = 2  # bump when `article_names` changes what it finds (2: no sentence openers)
 FILE = f"names-v{FORMAT}.json"
+PAIRS_FILE = "spelling-pairs.json"  # the pairs of the last revision worked out
 
 Pair = tuple[str, str, str, str]  # (source a, spelling x, source b, spelling y)
 
@@ -36,7 +36,14 @@ class Spellings:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self._names: dict[tuple[str, str], frozenset[str]] = {}  # by (source, sha256)
-        self._pairs: PerRevision[list[Pair]] = PerRevision()
+        folder = corpus.side_files
+        self._pairs: SavedPerRevision[list[Pair]] = SavedPerRevision(
+            folder / PAIRS_FILE if folder else None,
+            FORMAT,
+            list,
+            lambda saved: [tuple(str(x) for x in pair) for pair in saved],
+            corpus.revision,
+        )
 
     def pairs(self) -> list[Pair]:
         """Each name spelled two ways: (source a, spelling x, source b, spelling y)."""
@@ -105,14 +112,5 @@ def load_names(path: Path) -> dict[tuple[str, str], frozenset[str]]:
 
 
 def save_names(path: Path, names: dict[tuple[str, str], frozenset[str]]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
     rows = [[src, sha, sorted(n)] for (src, sha), n in sorted(names.items())]
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"format": FORMAT, "names": rows}), "utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only store still answers
-        log.warning("cannot save article names to %s: %s", path, exc)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_whole(path, json.dumps({"format": FORMAT, "names": rows}))
