@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import uuid
 from pathlib import Path
+
+from index.atomic_files import write_whole
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,6 @@ class FileStates:
     def save(self) -> None:
         if self.path is None or not self._changed:
             return
-        try:
-            tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(self._known, ensure_ascii=False), "utf-8")
-            os.replace(tmp, self.path)
+        # only the next run's speed depends on it: a failure is a warning
+        if write_whole(self.path, json.dumps(self._known, ensure_ascii=False)):
             self._changed = False
-        except OSError as exc:  # only the next run's speed depends on it
-            log.warning("cannot save %s: %s", self.path, exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import uuid
 import warnings
 from collections.abc import Callable
@@ -53,7 +54,6 @@ class OnnxEmbedder:
                 f"embedding model {model!r} does not use mean pooling; "
                 "set ASSISTANT_EMBEDDING_BACKEND=torch"
             )
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self.name, self.quantized, self.batch_size = model, quantized, batch_size
@@ -69,25 +69,42 @@ class OnnxEmbedder:
         # int8 moves the vectors (cosine 0.96 to fp32): a store must tell the two apart
         self.fingerprint = weights_fingerprint(model, cache) + ("-int8" if quantized else "")
         self.path = exported_graph(folder, cache, quantized)
+        self._folder, self._cache, self._threads = folder, cache, threads
+        self._session_lock = threading.Lock()
+        self._loaded = None  # the ONNX session, made on first use: see _session
+        self.embed_cached = RecentTexts(self.embed, self.dimension, cache_size)
+
+    @property
+    def _session(self):
+        """The ONNX session, made on first use: a no-op `index` embeds nothing and need not
+        load the model. A damaged exported graph is exported again."""
+        if self._loaded is None:
+            with self._session_lock:
+                if self._loaded is None:
+                    self._loaded = self._open_session()
+        return self._loaded
+
+    def _open_session(self):
+        import onnxruntime
+
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # no warnings about unused initialisers on every start
         # Idle worker threads would spin for work and take the cores from Chroma and the rest
         # of `ask` (median ask 23 -> 15 ms on 1,262 chunks without spinning).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.intra_op_num_threads = max(0, threads)
+        options.intra_op_num_threads = max(0, self._threads)
         try:
-            self._session = onnxruntime.InferenceSession(
+            return onnxruntime.InferenceSession(
                 str(self.path), options, providers=["CPUExecutionProvider"]
             )
         except Exception:  # onnxruntime raises its own kinds for a damaged file: export again
             self.path.unlink(missing_ok=True)
-            if quantized:
+            if self.quantized:
                 self.path.with_name(self.path.name.replace("-int8", "")).unlink(missing_ok=True)
-            self.path = exported_graph(folder, cache, quantized)
-            self._session = onnxruntime.InferenceSession(
+            self.path = exported_graph(self._folder, self._cache, self.quantized)
+            return onnxruntime.InferenceSession(
                 str(self.path), options, providers=["CPUExecutionProvider"]
             )
-        self.embed_cached = RecentTexts(self.embed, self.dimension, cache_size)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -30,7 +30,15 @@ class Answerer:
         at_least("answer_sentences", answer_sentences, 1)
         self.corpus, self.top_k = corpus, top_k
         self.min_confidence, self.answer_sentences = min_confidence, answer_sentences
-        self.scorer = scorer or default_scorer()
+        self._scorer = scorer
+
+    @property
+    def scorer(self) -> AnswerScorer:
+        """Loaded on first use: indexing never needs it. `default_scorer` is cached, so
+        threads that race here share one."""
+        if self._scorer is None:
+            self._scorer = default_scorer()
+        return self._scorer
 
     @property
     def candidates(self) -> int:
