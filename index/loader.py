@@ -178,7 +178,7 @@ def _walk(root: Path, shown: str, status: os.stat_result, result: Scan) -> None:
             with os.scandir(folder) as entries:
                 names = sorted(e.name for e in entries)
         except OSError as exc:
-            entry = Skipped(os.path.join(shown, *rel), f"unreadable folder: {exc.strerror or exc}")
+            entry = Skipped(_joined(shown, rel), f"unreadable folder: {exc.strerror or exc}")
             passed.append((rel, entry))
             result.unreadable.append(entry)
             continue
@@ -186,7 +186,7 @@ def _walk(root: Path, shown: str, status: os.stat_result, result: Scan) -> None:
             if name.startswith("."):
                 continue
             child, child_rel = os.path.join(folder, name), (*rel, name)
-            child_shown = os.path.join(shown, *child_rel)
+            child_shown = _joined(shown, child_rel)
             status = _follow(child)
             if isinstance(status, str):
                 passed.append((child_rel, Skipped(child_shown, status)))
@@ -204,6 +204,14 @@ def _walk(root: Path, shown: str, status: os.stat_result, result: Scan) -> None:
     # ordered as the relative paths' parts, as pathlib orders them
     result.files.extend(file for _, file in sorted(found, key=lambda pair: pair[0]))
     result.skipped.extend(entry for _, entry in sorted(passed, key=lambda pair: pair[0]))
+
+
+def _joined(shown: str, rel: tuple[str, ...]) -> str:
+    """`str(Path(shown) / Path(*rel))` without the pathlib objects: "." is dropped as pathlib
+    drops it, so `index .` names its articles `a.txt`, not `./a.txt`."""
+    if shown == "." and rel:
+        return os.path.join(*rel)
+    return os.path.join(shown, *rel)
 
 
 def find_files(paths: list[str | Path]) -> list[SourceFile]:
