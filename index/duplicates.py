@@ -42,6 +42,8 @@ _SCHEME = "affine32"  # datasketch's hashing scheme, named so saved signatures s
 _BANDS, _ROWS = 32, 4  # LSH: 32 bands of 4 values (NUM_PERM = 128)
 FILE = "copies.json"
 GROUPS_FILE = "copy-groups.json"  # the groups of the last revision worked out
+# Bump when the signatures or the grouping change (THRESHOLD, banding): the saved groups of a
+# revision would otherwise outlive the code that made them.
 FORMAT = 1
 _WORD = re.compile(r"\w+")
 

@@ -25,7 +25,9 @@ from index.views import ArticleView
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when `article_names` changes what it finds (2: no sentence openers)
+# Bump when `article_names` changes what it finds, or `spelling_pairs` what it pairs (the saved
+# pairs of a revision would outlive the code). 2: no sentence openers.
+FORMAT = 2
 FILE = f"names-v{FORMAT}.json"
 PAIRS_FILE = "spelling-pairs.json"  # the pairs of the last revision worked out
 
