@@ -37,6 +37,7 @@ import numpy as np
 
 from assistant import Assistant, Settings
 from assistant.answer import compose as composer
+from assistant.answer import scorer as scorer_module
 from assistant.answer import scoring, shapes
 from assistant.answer.compose import compose
 from assistant.answer.followup import standalone_query
@@ -237,7 +238,13 @@ def main() -> int:
     if missing:
         print(f"skipped: {', '.join(missing)} not here (the BBC sets live only in ../shared)")
         return 0
-    modules = {"scoring": scoring, "composer": composer, "shapes": shapes, "answers": answers}
+    modules = {
+        "scoring": scoring,
+        "composer": composer,
+        "shapes": shapes,
+        "answers": answers,
+        "scorer": scorer_module,
+    }
     for item in args.ablate:
         target, value = item.split("=", 1)
         module, name = target.split(".", 1)
