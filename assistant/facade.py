@@ -272,10 +272,12 @@ class Assistant:
 
     def prepare(self) -> None:
         """Load what the first question would otherwise wait for: the chunk catalogue, the
-        corpus's name spellings and the embedding model."""
+        corpus's name spellings, the embedding model and the answer scorer (a missing or
+        damaged scorer fails here, when the server starts, not at its first question)."""
         self.corpus.refresh()
         self.conflict_finder.prepare()
         self.corpus.embedder.embed(["warm up"])
+        self.answerer.scorer.score("warm up", ["warm up"])
         self.corpus.parser.start()  # the first upload should not wait for the parse worker
         s = self.settings
         if s.index_threads and s.embedding_backend != "torch" and self._own_embedder:

@@ -31,6 +31,7 @@ from index.loader import DEFAULT_BUDGET, Budget, check_text, parse_date, plain_a
 from index.manifest import FORMAT, Manifest, check, check_chunking
 from index.parse_worker import shared_worker
 from index.records import ArticleInfo, Chunk, IndexReport
+from index.revisions import forget_saved
 from index.store import Store
 from index.units import UnitVectors, chunk_units
 from index.views import KEPT, ArticleView, ArticleViews
@@ -153,6 +154,7 @@ class Corpus:
             if self.side_files is not None:
                 shutil.rmtree(self.side_files / catalogue_files.FOLDER, ignore_errors=True)
                 (self.side_files / file_states.FILE).unlink(missing_ok=True)
+                forget_saved(self.side_files)
             self.catalogue = ChunkCatalogue()
             self._manifest = None
             self._check(writing=True)

@@ -30,7 +30,7 @@ import numpy as np
 
 from index.atomic_files import write_whole
 from index.records import ArticleInfo, sha256_hex
-from index.revisions import SavedPerRevision
+from index.revisions import SavedPerRevision, saved_path
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ _SEED = 31  # fixed: signatures saved by one process are compared by another
 _SCHEME = "affine32"  # datasketch's hashing scheme, named so saved signatures stay comparable
 _BANDS, _ROWS = 32, 4  # LSH: 32 bands of 4 values (NUM_PERM = 128)
 FILE = "copies.json"
-GROUPS_FILE = "copy-groups.json"  # the groups of the last revision worked out
+GROUPS = "copy-groups"  # the groups of the last revision worked out, saved by that name
 # Bump when the signatures or the grouping change (THRESHOLD, banding): the saved groups of a
 # revision would otherwise outlive the code that made them.
 FORMAT = 1
@@ -173,7 +173,7 @@ class Copies:
         self._signatures: dict[str, np.ndarray] = {}  # by sha256 of the text
         self._lock = threading.Lock()
         self._groups: SavedPerRevision[CopyGroups] = SavedPerRevision(
-            side_files / GROUPS_FILE if side_files is not None else None,
+            saved_path(side_files, GROUPS) if side_files is not None else None,
             FORMAT,
             lambda found: found.groups,
             lambda saved: CopyGroups(tuple(tuple(str(s) for s in g) for g in saved)),
@@ -183,7 +183,9 @@ class Copies:
     def groups(self, revision: str) -> CopyGroups:
         return self._groups.get(revision, self._compute)
 
-    def _compute(self) -> CopyGroups:
+    def _compute(self) -> tuple[CopyGroups, bool]:
+        """The groups, and whether they are exactly those of the listed articles (every text
+        read was the version listed: another process may have changed one meanwhile)."""
         with self._lock:
             infos = self._articles()
             known = self._signatures or self._load()
@@ -201,7 +203,11 @@ class Copies:
                     by_source[info.source] = kept[info.sha256]
             if self._path is not None and (fresh or len(kept) < len(known)):
                 self._save(kept)
-            return group(by_source, {i.source: i.published for i in infos})
+            listed = {i.source: i.sha256 for i in infos}
+            exact = len(read) == len(missing) and all(
+                listed.get(source) == sha256_hex(text) for source, text in read
+            )
+            return group(by_source, {i.source: i.published for i in infos}), exact
 
     def _load(self) -> dict[str, np.ndarray]:
         if self._path is None:

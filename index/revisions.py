@@ -16,6 +16,20 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+_SAVED = "per-revision-{}.json"  # the files of SavedPerRevision, beside the store
+
+
+def saved_path(folder: Path, name: str) -> Path:
+    """Where the value called `name` is saved for its revision."""
+    return folder / _SAVED.format(name)
+
+
+def forget_saved(folder: Path) -> None:
+    """Delete every saved per-revision value (`index --rebuild`: a store rebuilt from the same
+    articles has the same revision, and a rebuild is the way out of anything stale)."""
+    for path in folder.glob(_SAVED.format("*")):
+        path.unlink(missing_ok=True)
+
 
 class PerRevision(Generic[T]):
     """Thread-safe without a lock: the (revision, value) pair is replaced whole, never changed
@@ -36,11 +50,14 @@ class PerRevision(Generic[T]):
         self._kept = None
 
 
-class SavedPerRevision(PerRevision[T]):
+class SavedPerRevision(Generic[T]):
     """`PerRevision`, with the last value worked out also saved in `path` (JSON, through
-    `encode` and `decode`) under its revision. It is saved only if the store is still at that
-    revision once the value is worked out (`now`), so a file never pairs a revision with a
-    value of another. No path (an in-memory or server store): kept in memory only."""
+    `encode` and `decode`) under its revision. `compute` returns the value and whether it is
+    exactly the revision's: it reads article texts straight from the store, which another
+    process may have changed since the listing the revision was taken from. Only such a value is
+    saved, and only if this process's view is still at that revision (`now`), so a file never
+    pairs a revision with a value of another. No path (an in-memory or server store): kept in
+    memory only."""
 
     def __init__(
         self,
@@ -50,22 +67,25 @@ class SavedPerRevision(PerRevision[T]):
         decode: Callable[[Any], T],
         now: Callable[[], str],
     ):
-        super().__init__()
+        self._kept: PerRevision[T] = PerRevision()
         self._path, self._format = path, format
         self._encode, self._decode, self._now = encode, decode, now
 
-    def get(self, revision: str, compute: Callable[[], T]) -> T:
+    def get(self, revision: str, compute: Callable[[], tuple[T, bool]]) -> T:
         def saved_or_computed() -> T:
             found = self._saved(revision)
             if found is not None:
                 return found[0]
-            value = compute()
-            if self._path is not None and self._now() == revision:
+            value, exact = compute()
+            if exact and self._path is not None and self._now() == revision:
                 payload = {"format": self._format, "revision": revision}
                 write_whole(self._path, json.dumps(payload | {"value": self._encode(value)}))
             return value
 
-        return super().get(revision, saved_or_computed)
+        return self._kept.get(revision, saved_or_computed)
+
+    def clear(self) -> None:
+        self._kept.clear()
 
     def _saved(self, revision: str) -> tuple[T] | None:
         if self._path is None:

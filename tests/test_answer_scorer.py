@@ -113,3 +113,24 @@ def test_the_candidate_text_starts_with_the_sentence(sentence, title, previous):
     text = candidate_text(sentence, title, previous)
     assert text.startswith(sentence.strip())
     assert (SEPARATOR in text) == bool(title.strip() or previous.strip()) or SEPARATOR in sentence
+
+
+def test_threads_that_ask_at_once_share_one_loaded_scorer(monkeypatch):
+    import threading
+
+    from assistant.answer import scorer as module
+
+    module._shipped.cache_clear()
+    got: list[AnswerScorer] = []
+    start = threading.Barrier(4)
+
+    def load() -> None:
+        start.wait()
+        got.append(default_scorer())
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 4 and all(s is got[0] for s in got)

@@ -174,13 +174,15 @@ def test_a_fresh_process_reads_the_groups_of_its_revision_and_regroups_after_a_c
     embedder, tmp_path, monkeypatch
 ):
     import index.duplicates as duplicates
+    from index.revisions import saved_path
 
     store, folder = tmp_path / "store", tmp_path / "news"
     folder.mkdir()
     (folder / "cnn.txt").write_text(ORIGINAL, encoding="utf-8")
     (folder / "copy.txt").write_text(ORIGINAL.replace("24 years", "19 years"), encoding="utf-8")
     Assistant(Settings(store_path=store), embedder=embedder).index([str(folder)])
-    assert (store / "assistant-cache" / duplicates.GROUPS_FILE).is_file()
+    saved = saved_path(store / "assistant-cache", duplicates.GROUPS)
+    assert saved.is_file()
     grouped: list[int] = []
     real_group = duplicates.group
 
@@ -198,7 +200,6 @@ def test_a_fresh_process_reads_the_groups_of_its_revision_and_regroups_after_a_c
     )
     # another process adds a third copy; the file is put back as it was before, so it holds
     # the groups of the old revision: they must not be taken for the new one
-    saved = store / "assistant-cache" / duplicates.GROUPS_FILE
     before = saved.read_text(encoding="utf-8")
     (folder / "third.txt").write_text(ORIGINAL.replace("24 years", "20 years"), encoding="utf-8")
     Assistant(Settings(store_path=store), embedder=embedder).index([str(folder)])

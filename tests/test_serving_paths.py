@@ -14,6 +14,7 @@ from assistant import Assistant, ConfigError, Settings
 from assistant.conflicts import spellings
 from index.chunker import split_sentences
 from index.errors import InputError, StoreError
+from index.revisions import saved_path
 from index.views import ArticleViews
 
 
@@ -131,7 +132,7 @@ def test_names_saved_by_index_and_loaded_by_a_fresh_process(tmp_path, embedder):
         assert _bot(store, embedder).conflict_finder.spellings.pairs() == pairs
 
     saved.write_text('{"format": 1, "names": [["x", 3', "utf-8")
-    (store / "assistant-cache" / spellings.PAIRS_FILE).unlink()
+    saved_path(store / "assistant-cache", spellings.PAIRS).unlink()
     damaged = _bot(store, embedder)
     assert damaged.conflict_finder.spellings.pairs() == pairs  # recomputed from the articles
     assert json.loads(saved.read_text("utf-8"))["format"] == spellings.FORMAT  # and saved again

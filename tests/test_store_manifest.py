@@ -167,3 +167,24 @@ def test_other_chunking_is_refused_for_indexing_only(tmp_path, embedder):
     note.write_text("Note\n\nThe ferry sails at noon.", "utf-8")
     with pytest.raises(StoreError, match=r"chunked with 600 characters.*900"):
         wider.index([note])
+
+
+def test_rebuild_forgets_the_values_saved_per_revision(tmp_path, embedder):
+    from index.revisions import saved_path
+
+    store = tmp_path / "store"
+    bot = Assistant(Settings(store_path=store), embedder=embedder)
+    bot.index([SAMPLE])
+    bot.ask(QUESTION)  # works out and saves the copy groups and spelling pairs
+    side = store / "assistant-cache"
+    stale = saved_path(side, "copy-groups")
+    assert stale.is_file() and saved_path(side, "spelling-pairs").is_file()
+    # as if the grouping code had changed without a format bump: --rebuild is the way out
+    text = stale.read_text("utf-8")
+    assert '"value": []' in text  # the sample's two reports are not copies
+    stale.write_text(text.replace('"value": []', '"value": [["x", "y"]]'))
+    bot.corpus.rebuild()
+    assert not list(side.glob("per-revision-*.json"))
+    again = Assistant(Settings(store_path=store), embedder=embedder)
+    again.index([SAMPLE])
+    assert again.copies() == []

@@ -34,8 +34,8 @@ class Answerer:
 
     @property
     def scorer(self) -> AnswerScorer:
-        """Loaded on first use: indexing never needs it. `default_scorer` is cached, so
-        threads that race here share one."""
+        """Loaded on first use (indexing never needs it) or by `Assistant.prepare`; threads
+        that race here share the one `default_scorer` loads."""
         if self._scorer is None:
             self._scorer = default_scorer()
         return self._scorer

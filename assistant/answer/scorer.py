@@ -94,7 +94,16 @@ class AnswerScorer:
         return float(1.0 / (1.0 + np.exp(-(self.slope * best_logit + self.intercept))))
 
 
+_LOADING = threading.Lock()
+
+
 @cache
-def default_scorer() -> AnswerScorer:
-    """The shipped scorer, loaded once per process (every assistant shares it)."""
+def _shipped() -> AnswerScorer:
     return AnswerScorer()
+
+
+def default_scorer() -> AnswerScorer:
+    """The shipped scorer, loaded once per process (every assistant shares it). `cache` alone
+    would let threads that ask at once each load a copy: a server's first questions do."""
+    with _LOADING:
+        return _shipped()

@@ -20,7 +20,7 @@ from assistant.records import Conflict
 from index.atomic_files import write_whole
 from index.corpus import Corpus
 from index.records import sha256_hex
-from index.revisions import SavedPerRevision
+from index.revisions import SavedPerRevision, saved_path
 from index.views import ArticleView
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # pairs of a revision would outlive the code). 2: no sentence openers.
 FORMAT = 2
 FILE = f"names-v{FORMAT}.json"
-PAIRS_FILE = "spelling-pairs.json"  # the pairs of the last revision worked out
+PAIRS = "spelling-pairs"  # the pairs of the last revision worked out, saved by that name
 
 Pair = tuple[str, str, str, str]  # (source a, spelling x, source b, spelling y)
 
@@ -40,7 +40,7 @@ class Spellings:
         self._names: dict[tuple[str, str], frozenset[str]] = {}  # by (source, sha256)
         folder = corpus.side_files
         self._pairs: SavedPerRevision[list[Pair]] = SavedPerRevision(
-            folder / PAIRS_FILE if folder else None,
+            saved_path(folder, PAIRS) if folder else None,
             FORMAT,
             list,
             lambda saved: [tuple(str(x) for x in pair) for pair in saved],
@@ -49,11 +49,21 @@ class Spellings:
 
     def pairs(self) -> list[Pair]:
         """Each name spelled two ways: (source a, spelling x, source b, spelling y)."""
-        return self._pairs.get(self.corpus.revision(), lambda: spelling_pairs(self.names()))
+
+        def compute() -> tuple[list[Pair], bool]:
+            names, exact = self._names_read()
+            return spelling_pairs(names), exact
+
+        return self._pairs.get(self.corpus.revision(), compute)
 
     def names(self) -> dict[str, frozenset[str]]:
         """Each article's names, computed once per version of its text (and saved beside an
         embedded store); only articles whose names are not known are read, in bulk."""
+        return self._names_read()[0]
+
+    def _names_read(self) -> tuple[dict[str, frozenset[str]], bool]:
+        """`names()`, and whether every text read was the version listed (another process
+        may have changed an article since)."""
         folder = self.corpus.side_files
         saved = folder / FILE if folder else None
         # replaced, never changed in place: other threads may read it
@@ -68,15 +78,21 @@ class Spellings:
                 kept[key] = found[info.source] = known[key]
             else:
                 missing.append(info.source)
+        listed = {i.source: i.sha256 for i in infos}
+        read = 0
+        exact = True
         for source, _, text in self.corpus.store.article_records(missing):
             # keyed by the text read, even if newer than the listing
-            kept[(source, sha256_hex(text))] = found[source] = article_names(text)
+            sha = sha256_hex(text)
+            kept[(source, sha)] = found[source] = article_names(text)
+            read += 1
+            exact = exact and listed.get(source) == sha
         self._names = kept
         # in listing order: `spelling_pairs` quotes the first articles in it
         names = {i.source: found[i.source] for i in infos if i.source in found}
         if saved and (missing or len(kept) < len(known)):
             save_names(saved, kept)
-        return names
+        return names, exact and read == len(missing)
 
     def conflicts(
         self, pairs: list[Pair], read: Callable[[Iterable[str]], dict[str, ArticleView]]
