@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from chroma_server import ChromaServer
 from conftest import ROOT
+from store_checks import assert_store_holds
 
 from assistant import Assistant, Settings
-from index.chunker import chunk_article
 from index.loader import find_files, load_file
 
 EXE = Path(sys.executable).with_name("assistant")
@@ -68,21 +68,9 @@ def _index(srv: ChromaServer, paths: list[Path]) -> subprocess.Popen:
 
 
 def _check_store(bot: Assistant, expected: dict) -> None:
-    """Exactly the expected articles, each with exactly its chunks; no other chunk; no lease
-    left behind."""
+    """Exactly the expected articles with exactly their chunks; no lease left behind."""
     bot.store.invalidate()
-    records = {a.source: a for a in bot.articles()}
-    assert set(records) == set(expected)
-    raw = bot.store._chunks.get(include=["metadatas"])
-    by_source: dict[str, set[str]] = {}
-    for cid, meta in zip(raw["ids"], raw["metadatas"], strict=True):
-        assert meta["source"] in expected, f"orphan chunk of {meta['source']}"
-        assert meta["sha"] == expected[meta["source"]].sha256, "chunk of another version"
-        by_source.setdefault(meta["source"], set()).add(cid)
-    for source, article in expected.items():
-        assert records[source].sha256 == article.sha256
-        want = {c.id for c in chunk_article(article)}
-        assert by_source.get(source) == want, f"{source}: chunks lost or left over"
+    assert_store_holds(bot, expected)
     leases = bot.store._articles.get(where={"kind": "lease"})
     assert leases["ids"] == []
 

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from store_checks import assert_store_holds
 
 from assistant import Assistant, Settings
-from index.chunker import chunk_article
 from index.loader import find_files, load_file
 
 EXE = Path(sys.executable).with_name("assistant")
@@ -50,20 +50,7 @@ def _kill_during_run(folder: Path, store: Path, after: float) -> None:
 
 def _check_store(folder: Path, store: Path, embedder) -> None:
     bot = Assistant(Settings(store_path=store), embedder=embedder)
-    expected = {a.source: a for f in find_files([folder]) for a in load_file(f)}
-    records = {a.source: a for a in bot.articles()}
-    assert set(records) == set(expected)
-    raw = bot.store._chunks.get(include=["metadatas"])
-    by_source: dict[str, set[str]] = {}
-    for cid, meta in zip(raw["ids"], raw["metadatas"], strict=True):
-        assert meta["source"] in expected, f"orphan chunk of {meta['source']}"
-        assert meta["sha"] == expected[meta["source"]].sha256, "chunk of an old version"
-        by_source.setdefault(meta["source"], set()).add(cid)
-    for source, article in expected.items():
-        assert records[source].sha256 == article.sha256
-        want = {c.id for c in chunk_article(article)}
-        assert by_source.get(source) == want, f"{source}: chunks differ"
-        assert records[source].chunks == len(want)
+    assert_store_holds(bot, {a.source: a for f in find_files([folder]) for a in load_file(f)})
 
 
 @pytest.mark.parametrize("kill_after", [9.0, 12.0])
