@@ -85,26 +85,14 @@ class OnnxEmbedder:
         return self._loaded
 
     def _open_session(self):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # no warnings about unused initialisers on every start
-        # Idle worker threads would spin for work and take the cores from Chroma and the rest
-        # of `ask` (median ask 23 -> 15 ms on 1,262 chunks without spinning).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.intra_op_num_threads = max(0, self._threads)
         try:
-            return onnxruntime.InferenceSession(
-                str(self.path), options, providers=["CPUExecutionProvider"]
-            )
+            return cpu_session(self.path, self._threads)
         except Exception:  # onnxruntime raises its own kinds for a damaged file: export again
             self.path.unlink(missing_ok=True)
             if self.quantized:
                 self.path.with_name(self.path.name.replace("-int8", "")).unlink(missing_ok=True)
             self.path = exported_graph(self._folder, self._cache, self.quantized)
-            return onnxruntime.InferenceSession(
-                str(self.path), options, providers=["CPUExecutionProvider"]
-            )
+            return cpu_session(self.path, self._threads)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -171,6 +159,20 @@ def _export(folder: Path, out: Path) -> None:
     model = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
 
     export_graph(torch, model, "last_hidden_state", out, ("batch", "tokens"))
+
+
+def cpu_session(path: Path, threads: int = 0):
+    """An ONNX Runtime session on the CPU, as every model here runs (`threads` 0: one per
+    core). Shared with the answer scorer."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # no warnings about unused initialisers on every start
+    # Idle worker threads would spin for work and take the cores from Chroma and the rest
+    # of `ask` (median ask 23 -> 15 ms on 1,262 chunks without spinning).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.intra_op_num_threads = max(0, threads)
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def export_graph(torch, model, field: str, out: Path, output_axes: tuple[str, ...]) -> None:

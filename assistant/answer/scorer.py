@@ -20,6 +20,7 @@ import numpy as np
 
 from assistant.answer.scorer_input import MAX_TOKENS
 from index.errors import ConfigError
+from index.onnx_embedder import cpu_session
 
 MODEL_DIR = Path(__file__).with_name("scorer_model")
 GRAPH = "answer_scorer-int8.onnx"
@@ -30,7 +31,6 @@ class AnswerScorer:
     def __init__(self, folder: Path = MODEL_DIR, calibration: str | None = "scorer.json"):
         """`calibration`: the JSON file in `folder` that holds the answerable calibration;
         None when there is none yet (the training script, before it fits one)."""
-        import onnxruntime
         from tokenizers import Tokenizer
 
         folder = Path(folder)
@@ -49,14 +49,8 @@ class AnswerScorer:
                 self.slope, self.intercept = float(fitted["slope"]), float(fitted["intercept"])
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise ConfigError(f"cannot read the answer scorer's {calibration}: {exc}") from exc
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        # Idle threads spinning for work would take the cores from the rest of `ask`.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self._session = onnxruntime.InferenceSession(
-                str(folder / GRAPH), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = cpu_session(folder / GRAPH)
         except Exception as exc:  # onnxruntime raises its own kinds for a missing/damaged file
             raise ConfigError(f"cannot load the answer scorer {folder / GRAPH}: {exc}") from exc
         self._lock = threading.Lock()  # the tokenizer's padding settings are shared state
