@@ -21,12 +21,12 @@ from assistant.answer.scorer import GRAPH, MODEL_DIR  # noqa: E402
 from assistant.answer.scorer_input import MAX_TOKENS, candidate_text  # noqa: E402
 from index.chunker import split_sentences  # noqa: E402
 from index.loader import find_files, load_file  # noqa: E402
+from index.onnx_embedder import cpu_session  # noqa: E402
 
 QUESTION = "What did Musk say about his conversations with Putin about Ukraine?"
 
 
 def main() -> None:
-    import onnxruntime
     from tokenizers import Tokenizer
 
     pairs = []
@@ -45,13 +45,7 @@ def main() -> None:
     print(f"{len(pairs)} pairs, {np.mean(tokens):.0f} tokens a pair on average")
     print("| threads | batch | CPU ms / pair | wall ms / pair |\n|---|---|---|---|")
     for threads in (1, 2):
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = onnxruntime.InferenceSession(
-            str(MODEL_DIR / GRAPH), options, providers=["CPUExecutionProvider"]
-        )
+        session = cpu_session(MODEL_DIR / GRAPH, threads)  # as the scorer makes it
         for batch in (8, 16, 48):
 
             def run(batch: int = batch, session=session) -> None:
